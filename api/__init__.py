@@ -1,0 +1,1 @@
+"""Enlace: conference networking that survives conference Wi-Fi."""

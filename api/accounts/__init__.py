@@ -1,0 +1,1 @@
+"""The signed-in person: language and the events they belong to."""

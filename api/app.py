@@ -1,0 +1,205 @@
+"""The one wiring point: create_app(settings) builds the whole service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.response import File
+from litestar.static_files import create_static_files_router
+from litestar.types import Message, Scope
+from sqlalchemy.exc import IntegrityError
+
+from api.accounts.routes import get_me, update_me
+from api.auth.routes import SigninController
+from api.db import create_engine, session_factory
+from api.dependencies import (
+    AppSettings,
+    provide_account,
+    provide_sessionmaker,
+    provide_settings,
+    provide_transaction,
+)
+from api.errors import DomainError, status_for
+from api.events.routes import EventController
+from api.imports.routes import ImportController
+from api.profiles.routes import ProfileController
+from api.settings import Settings, load_settings
+
+log = logging.getLogger("enlace")
+
+# Paths the PWA routes itself; a reload or a link opened from e-mail gets the app shell.
+APP_PATHS = ["/signin", "/profile", "/events/{rest:path}", "/organize", "/organize/{rest:path}"]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; media-src 'self' blob:; worker-src 'self'; manifest-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "permissions-policy": "camera=(self), microphone=(), geolocation=()",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **extra}
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return Response(
+        error_body(exc.code, exc.detail, **exc.extra),
+        status_code=status_for(exc),
+        media_type=MediaType.JSON,
+    )
+
+
+def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    problems = exc.extra if isinstance(exc.extra, list) else []
+    fields = [str(p.get("key", "")) for p in problems if isinstance(p, dict) and p.get("key")]
+    messages = [
+        f"{p.get('key')}: {p.get('message')}" if p.get("key") else str(p.get("message"))
+        for p in problems
+        if isinstance(p, dict)
+    ]
+    detail = "; ".join(messages) or exc.detail
+    body = error_body("invalid_input", detail, field=fields[0] if fields else None)
+    return Response(body, status_code=400, media_type=MediaType.JSON)
+
+
+HTTP_CODES = {
+    400: "invalid_input",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+}
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    code = HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "error")
+    detail = exc.detail
+    if exc.status_code == 413:
+        detail = "The upload is too large; split the file or remove unused columns."
+    elif exc.status_code == 403 and "CSRF" in str(exc.detail):
+        code, detail = "csrf_failed", "The page is out of date; reload it and try again."
+    return Response(
+        error_body(code, detail), status_code=exc.status_code, media_type=MediaType.JSON
+    )
+
+
+def integrity_error_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    return Response(
+        error_body("conflict", "That conflicts with something saved meanwhile; reload and retry."),
+        status_code=409,
+        media_type=MediaType.JSON,
+    )
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return Response(
+        error_body("internal_error", "Something went wrong on our side; try again in a moment."),
+        status_code=500,
+        media_type=MediaType.JSON,
+    )
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+    # The OpenAPI viewer pages load their own scripts; everything else is locked down.
+    if not scope["path"].startswith("/schema"):
+        headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+    if scope["path"] in {"/sw.js", "/", "/index.html"} or scope["path"].startswith("/api"):
+        headers["cache-control"] = "no-cache"
+
+
+@get("/health", tags=["ops"], summary="Liveness and database check")
+async def health(state: State) -> dict[str, str]:
+    from sqlalchemy import text
+
+    async with state.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@get(APP_PATHS, include_in_schema=False)
+async def app_shell(settings: AppSettings) -> File:
+    return File(
+        settings.pwa_dir / "index.html", content_disposition_type="inline", media_type="text/html"
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application for `settings` (read from the environment when omitted)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            app_shell,
+            get_me,
+            update_me,
+            SigninController,
+            EventController,
+            ProfileController,
+            ImportController,
+            create_static_files_router(
+                path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
+            ),
+        ],
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
+            "db": Provide(provide_transaction),
+            "account": Provide(provide_account),
+        },
+        exception_handlers={
+            DomainError: domain_error_handler,
+            ValidationException: validation_error_handler,
+            HTTPException: http_error_handler,
+            IntegrityError: integrity_error_handler,
+            Exception: internal_error_handler,
+        },
+        state=State({"settings": settings}),
+        lifespan=[lifespan],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.cookie_secure,
+            cookie_samesite="lax",
+        ),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts),
+        request_max_body_size=settings.max_request_bytes,
+        before_send=[add_security_headers],
+        openapi_config=OpenAPIConfig(title="Enlace", version="0.1.0", path="/schema"),
+        debug=False,
+    )

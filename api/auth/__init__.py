@@ -1,0 +1,1 @@
+"""Passwordless sign-in: one-time links and codes by e-mail, cookie sessions."""

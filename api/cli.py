@@ -1,0 +1,251 @@
+"""The `enlace` command for operators: serve, migrate, demo, import, organizer, signin-link."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.service import find_or_create_account, normalize_email, request_signin
+from api.db import create_engine, session_factory, transaction
+from api.demo.seed import ATTENDEE_EMAIL, DEMO_SLUG, ORGANIZER_EMAIL, STAFF_EMAIL, seed_demo
+from api.errors import DomainError
+from api.imports.schemas import ImportReport
+from api.imports.service import import_attendees, parse_upload
+from api.migrate import upgrade_database
+from api.models import Account, Event
+from api.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+console = Console(stderr=True)
+out = Console()
+
+
+def run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction against the configured database."""
+
+    async def main() -> T:
+        engine = create_engine(settings)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """Enlace: conference networking that survives conference Wi-Fi."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    settings = settings_or_exit()
+
+    async def upgrade() -> None:
+        engine = create_engine(settings)
+        try:
+            await upgrade_database(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(upgrade())
+    console.print("[green]Database is up to date.[/]")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT or 8000).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the API and the PWA."""
+    settings = settings_or_exit()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+async def _signin_link(session: AsyncSession, settings: Settings, email: str, path: str) -> str:
+    # Operators at the console are not rate limited; the limit guards the public form.
+    mail = await request_signin(session, settings, email, next_path=path, limit_rate=False)
+    if mail is None:
+        raise click.ClickException(f"{email} is not registered for any event.")
+    return f"{mail.link}  (code {mail.code[:4]} {mail.code[4:]})"
+
+
+@main.command()
+def demo() -> None:
+    """Create the demo event (when missing) and print fresh sign-in links."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> list[tuple[str, str, str]]:
+        created = await seed_demo(session)
+        console.print(
+            "[green]Demo event created[/] (slug 'demo')." if created else "Demo event is present."
+        )
+        await session.flush()
+        return [
+            (who, email, await _signin_link(session, settings, email, path))
+            for who, email, path in (
+                ("organizer", ORGANIZER_EMAIL, f"/organize/{DEMO_SLUG}"),
+                ("staff", STAFF_EMAIL, "/"),
+                ("attendee", ATTENDEE_EMAIL, f"/events/{DEMO_SLUG}/profile"),
+            )
+        ]
+
+    links = run_with_session(settings, work)
+    out.print("\n[bold]One-time sign-in links[/] (each works once, for 10 minutes):")
+    for who, email, link in links:
+        # soft_wrap keeps each link on one line so terminals can open it with a click.
+        out.print(f"  {who:<10} {email}\n             {link}", soft_wrap=True)
+    out.print("New link later: `.venv/bin/enlace signin-link EMAIL`, or the sign-in page.\n")
+
+
+@main.command("signin-link")
+@click.argument("email")
+def signin_link(email: str) -> None:
+    """Print a one-time sign-in link and code for EMAIL."""
+    settings = settings_or_exit()
+    link = run_with_session(settings, lambda session: _signin_link(session, settings, email, "/"))
+    out.print(link, soft_wrap=True)
+
+
+@main.command()
+@click.argument("email")
+def organizer(email: str) -> None:
+    """Let EMAIL create events (creating the account when needed)."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> None:
+        address = normalize_email(email)
+        account = await find_or_create_account(session, address)
+        if account is None:
+            account = Account(email=address, language="es")
+            session.add(account)
+        account.can_create_events = True
+
+    try:
+        run_with_session(settings, work)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    console.print(f"[green]{email} can now create events.[/]")
+
+
+@main.command("import")
+@click.argument("event")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check and report; change nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if others fail.")
+@click.option("--encoding", default=None, help="Text encoding of a CSV, e.g. cp1252 or latin-1.")
+@click.option("--delimiter", default=None, help="CSV delimiter (detected when omitted).")
+def import_command(
+    event: str,
+    file: Path,
+    dry_run: bool,
+    skip_invalid: bool,
+    encoding: str | None,
+    delimiter: str | None,
+) -> None:
+    """Import attendees into EVENT (its slug) from a CSV or XLSX FILE."""
+    settings = settings_or_exit()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+    async def work(session: AsyncSession) -> ImportReport:
+        found = await session.scalar(select(Event).where(Event.slug == event))
+        if found is None:
+            raise click.ClickException(f"No event with slug '{event}'.")
+        with progress:
+            reading = progress.add_task("Reading file", total=None)
+            data = await asyncio.to_thread(file.read_bytes)
+            parsed = await asyncio.to_thread(
+                parse_upload,
+                data,
+                file.name,
+                max_bytes=settings.max_upload_bytes,
+                max_rows=settings.import_max_rows,
+                encoding=encoding,
+                delimiter=delimiter,
+            )
+            progress.update(reading, total=1, completed=1)
+            saving = progress.add_task("Saving attendees", total=len(parsed.records))
+
+            def advance(done: int, total: int) -> None:
+                progress.update(saving, completed=done, total=total)
+
+            return await import_attendees(
+                session,
+                found,
+                parsed,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                progress=advance,
+            )
+
+    try:
+        report = run_with_session(settings, work)
+    except DomainError as exc:
+        print_problem(exc)
+        sys.exit(1)
+    print_report(report)
+
+
+def print_report(report: ImportReport) -> None:
+    out.print(
+        f"{report.format.upper()} · {report.total_rows} rows · "
+        f"encoding {report.encoding or '-'} · delimiter {report.delimiter!r}"
+    )
+    mapped = ", ".join(f"{c.header} → {c.field or '(ignored)'}" for c in report.columns)
+    out.print(f"Columns: {mapped}")
+    verb = "would be" if report.dry_run else "were"
+    out.print(
+        f"{report.created} {verb} created, {report.updated} updated, {report.unchanged} unchanged; "
+        f"{report.invalid_rows} rows with errors."
+    )
+    for error in report.errors:
+        out.print(f"[red]row {error.row}[/] {error.column}: {error.detail}")
+    for warning in report.warnings:
+        out.print(f"[yellow]row {warning.row}[/] {warning.column}: {warning.detail}")
+    if report.dry_run:
+        out.print("Dry run: nothing was saved.")
+
+
+def print_problem(exc: DomainError) -> None:
+    console.print(f"[red]{exc.code}[/]: {exc.detail}")
+    report: Any = exc.extra.get("report")
+    if isinstance(report, ImportReport):
+        print_report(report)
+
+
+if __name__ == "__main__":
+    main()

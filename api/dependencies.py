@@ -1,0 +1,47 @@
+"""Litestar dependencies: settings, one transaction per request, the signed-in account."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.auth.service import account_for_session
+from api.models import Account
+from api.settings import Settings
+
+SESSION_COOKIE = "enlace_session"
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_sessionmaker(state: State) -> async_sessionmaker[AsyncSession]:
+    factory: async_sessionmaker[AsyncSession] = state.sessionmaker
+    return factory
+
+
+async def provide_transaction(state: State) -> AsyncIterator[AsyncSession]:
+    """Yield a session in a transaction; handlers never commit, this does, after they return."""
+    # An IntegrityError (at flush or at commit) propagates unchanged and api.app maps it to 409:
+    # raising another exception here would reach Litestar wrapped in an ExceptionGroup.
+    async with state.sessionmaker() as session, session.begin():
+        yield session
+
+
+async def provide_account(
+    request: Request[object, object, State], db: NamedDependency[AsyncSession]
+) -> Account:
+    return await account_for_session(db, request.cookies.get(SESSION_COOKIE))
+
+
+# Route handlers name their dependencies with these, so Litestar need not infer them.
+DbSession = NamedDependency[AsyncSession]
+CurrentAccount = NamedDependency[Account]
+AppSettings = NamedDependency[Settings]
+Sessionmaker = NamedDependency[async_sessionmaker[AsyncSession]]

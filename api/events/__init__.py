@@ -1,0 +1,1 @@
+"""Events: their dates, languages, schedule, interest vocabulary and staff."""

@@ -1,0 +1,117 @@
+"""Event payloads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+Slug = Annotated[
+    str,
+    msgspec.Meta(
+        pattern="^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
+        description="lower-case letters, digits and hyphens, e.g. 'madrid-2026'",
+    ),
+]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Room = Annotated[str, msgspec.Meta(max_length=100)]
+TimeZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64, examples=["Europe/Madrid"])]
+Language = Literal["es", "en"]
+Role = Literal["organizer", "staff"]
+
+
+class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: Title
+    starts_at: datetime
+    ends_at: datetime
+    room: Room = ""
+    id: int | None = None
+
+
+class SessionOut(msgspec.Struct):
+    id: int
+    title: str
+    room: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class InterestIn(msgspec.Struct, forbid_unknown_fields=True):
+    label_en: Label
+    label_es: Label
+    aliases: Annotated[list[Label], msgspec.Meta(max_length=30)] = msgspec.field(
+        default_factory=list
+    )
+    key: str | None = None
+
+
+class InterestOut(msgspec.Struct):
+    key: str
+    label_en: str
+    label_es: str
+    aliases: list[str]
+
+
+class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
+    slug: Slug
+    name: Title
+    starts_on: date
+    ends_on: date
+    timezone: TimeZoneName
+    languages: Annotated[list[Language], msgspec.Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["es", "en"]
+    )
+    sessions: Annotated[list[SessionIn], msgspec.Meta(max_length=2000)] = msgspec.field(
+        default_factory=list
+    )
+    interests: Annotated[list[InterestIn], msgspec.Meta(max_length=2000)] = msgspec.field(
+        default_factory=list
+    )
+
+
+class EventUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Partial update; `sessions` and `interests`, when given, replace the whole list."""
+
+    name: Title | UnsetType = UNSET
+    starts_on: date | UnsetType = UNSET
+    ends_on: date | UnsetType = UNSET
+    timezone: TimeZoneName | UnsetType = UNSET
+    languages: Annotated[list[Language], msgspec.Meta(min_length=1)] | UnsetType = UNSET
+    sessions: Annotated[list[SessionIn], msgspec.Meta(max_length=2000)] | UnsetType = UNSET
+    interests: Annotated[list[InterestIn], msgspec.Meta(max_length=2000)] | UnsetType = UNSET
+
+
+class EventSummary(msgspec.Struct):
+    slug: str
+    name: str
+    starts_on: date
+    ends_on: date
+    timezone: str
+    languages: list[str]
+    roles: list[str]
+
+
+class EventOut(msgspec.Struct):
+    slug: str
+    name: str
+    starts_on: date
+    ends_on: date
+    timezone: str
+    languages: list[str]
+    roles: list[str]
+    sessions: list[SessionOut]
+    interests: list[InterestOut]
+    attendee_count: int
+
+
+class StaffIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    role: Role = "staff"
+
+
+class StaffOut(msgspec.Struct):
+    email: str
+    role: str

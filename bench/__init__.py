@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs them all and checks each against its target."""

@@ -1,0 +1,183 @@
+// Boot and routing: loads catalogs and the account, renders the screen for the address, runs the header.
+import { api } from "./api.js";
+import { announce, announceError, h } from "./dom.js";
+import { applyLanguage, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
+import { state } from "./state.js";
+import { watchForUpdates } from "./updates.js";
+import * as eventForm from "./views/event-form.js";
+import * as home from "./views/home.js";
+import * as importer from "./views/import.js";
+import * as notFound from "./views/not-found.js";
+import * as profile from "./views/profile.js";
+import * as signin from "./views/signin.js";
+
+// [address pattern, view, needs a signed-in account]
+const ROUTES = [
+  [/^\/$/, home, false],
+  [/^\/(profile|organize)\/?$/, home, false],
+  [/^\/signin$/, signin, false],
+  [/^\/events\/([a-z0-9-]+)\/profile$/, profile, true],
+  [/^\/organize\/new$/, eventForm, true],
+  [/^\/organize\/([a-z0-9-]+)\/import$/, importer, true],
+  [/^\/organize\/([a-z0-9-]+)$/, eventForm, true],
+];
+
+const main = document.getElementById("main");
+let renderCount = 0;
+let currentView = null;
+
+async function refreshMe() {
+  try {
+    state.me = await api("GET", "/api/me");
+  } catch (error) {
+    if (error.code !== "offline") state.me = null;
+  }
+  updateHeader();
+  return state.me;
+}
+
+function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  render();
+  window.scrollTo(0, 0);
+}
+
+async function signedIn(answer) {
+  // Offline data must survive storage pressure; browsers may ignore or refuse the request.
+  navigator.storage?.persist?.().catch(() => {});
+  await refreshMe();
+  applyLanguage(pickLanguage(answer.language));
+  const next = typeof answer.next === "string" && /^\/(?![/\\])/.test(answer.next) ? answer.next : "/";
+  navigate(next, { replace: true });
+}
+
+function updateTitle(container) {
+  const heading = container.querySelector("h1");
+  document.title = heading ? `${heading.textContent} · Enlace` : "Enlace";
+}
+
+async function render({ focus = true } = {}) {
+  const count = ++renderCount;
+  const path = window.location.pathname;
+  let view = notFound;
+  let params = [];
+  let needsAccount = false;
+  for (const [pattern, candidate, auth] of ROUTES) {
+    const found = path.match(pattern);
+    if (found) {
+      [view, params, needsAccount] = [candidate, found.slice(1), auth];
+      break;
+    }
+  }
+  if (needsAccount && !state.me) {
+    navigate(`/signin?next=${encodeURIComponent(path)}`, { replace: true });
+    return;
+  }
+  const container = h("div", { class: "view" });
+  main.setAttribute("aria-busy", "true");
+  const context = { params, navigate, signedIn };
+  let handle = null;
+  try {
+    handle = await view.render(container, context);
+  } catch (error) {
+    if (error.code === "not_signed_in") {
+      // The session ended elsewhere (signed out, expired): sign in again and come back here.
+      state.me = null;
+      updateHeader();
+      navigate(`/signin?next=${encodeURIComponent(path)}`, { replace: true });
+      return;
+    }
+    container.replaceChildren(...notFound.failure(error));
+  }
+  if (count !== renderCount) return; // a newer navigation won
+  main.replaceChildren(container);
+  main.removeAttribute("aria-busy");
+  currentView = handle;
+  updateTitle(container);
+  if (focus) container.querySelector("h1")?.focus();
+}
+
+function interceptLinks(event) {
+  const link = event.target.closest("a[href]");
+  if (!link || event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (link.target || link.hasAttribute("download")) return;
+  const url = new URL(link.href, window.location.href);
+  if (url.origin !== window.location.origin || url.pathname.startsWith("/api/")) return;
+  if (url.hash && url.pathname === window.location.pathname) return; // e.g. the skip link
+  event.preventDefault();
+  navigate(url.pathname + url.search);
+}
+
+function updateHeader() {
+  document.getElementById("signout").hidden = !state.me;
+  for (const button of document.querySelectorAll("[data-language]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.language === state.language));
+  }
+}
+
+async function switchLanguage(lang) {
+  if (lang === state.language) return;
+  saveLanguage(lang);
+  applyLanguage(lang);
+  updateHeader();
+  updateTitle(main);
+  currentView?.onLanguageChange?.();
+  announce("language.changed");
+  if (state.me) {
+    try {
+      state.me = await api("PATCH", "/api/me", { language: lang });
+    } catch (error) {
+      if (error.code !== "offline") announceError(error);
+    }
+  }
+}
+
+async function signOut() {
+  try {
+    await api("POST", "/api/auth/signout");
+  } catch (error) {
+    if (error.code === "offline") {
+      announceError(error);
+      return;
+    }
+  }
+  state.me = null;
+  // Cached API answers hold this person's data; they must not outlive the session.
+  if ("caches" in window) {
+    for (const name of await caches.keys()) if (name.startsWith("enlace-api")) await caches.delete(name);
+  }
+  updateHeader();
+  navigate("/");
+  announce("signout.done");
+}
+
+function watchConnectivity() {
+  const banner = document.getElementById("offline-banner");
+  const update = () => {
+    state.online = navigator.onLine;
+    banner.hidden = state.online;
+  };
+  window.addEventListener("online", update);
+  window.addEventListener("offline", update);
+  update();
+}
+
+async function boot() {
+  watchConnectivity();
+  await Promise.all([loadCatalogs(), refreshMe()]);
+  applyLanguage(pickLanguage(state.me?.language));
+  updateHeader();
+  for (const button of document.querySelectorAll("[data-language]")) {
+    button.addEventListener("click", () => switchLanguage(button.dataset.language));
+  }
+  document.getElementById("signout").addEventListener("click", signOut);
+  document.addEventListener("click", interceptLinks);
+  window.addEventListener("popstate", () => render());
+  await render({ focus: false });
+  document.documentElement.dataset.ready = "true";
+  watchForUpdates();
+}
+
+boot();

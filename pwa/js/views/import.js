@@ -1,0 +1,293 @@
+// The organizer's attendee import: check a CSV/XLSX file (dry run), read the report, then import.
+import { api, upload } from "../api.js";
+import { announce, h, messageBox, newId } from "../dom.js";
+import { clearFieldErrors, field, showFieldError } from "../fields.js";
+import { errorMessage, has, label } from "../i18n.js";
+
+const ENCODINGS = [
+  ["", "import.encoding_auto"],
+  ["utf-8", "import.encoding_utf8"],
+  ["cp1252", "import.encoding_cp1252"],
+  ["latin-1", "import.encoding_latin1"],
+];
+const DELIMITERS = [
+  ["", "import.delimiter_auto"],
+  [",", "import.delimiter_comma"],
+  [";", "import.delimiter_semicolon"],
+  ["\t", "import.delimiter_tab"],
+];
+const PREVIEW_COLUMNS = ["email", "name", "organization", "role"];
+// Whole-file problems that the encoding choice can fix.
+const ENCODING_PROBLEMS = new Set(["unreadable_encoding", "unknown_encoding"]);
+
+function select(options) {
+  return h("select", {}, options.map(([value, key]) => h("option", { value, t: key })));
+}
+
+/** A table inside a focusable, labelled scroll region so it never widens the page. */
+function table(captionKey, captionVars, headKeys, rows) {
+  const captionId = newId("caption");
+  return h(
+    "div",
+    { class: "table-scroll", role: "region", tabindex: "0", "aria-labelledby": captionId },
+    h(
+      "table",
+      {},
+      h("caption", { id: captionId, t: [captionKey, captionVars] }),
+      h("thead", {}, h("tr", {}, headKeys.map((key) => h("th", { scope: "col", t: key })))),
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell))))),
+    ),
+  );
+}
+
+/** A row problem in words: the catalog text for its code, else the server's own detail. */
+function problemText(problem) {
+  const key = `importcode.${problem.code}`;
+  return has(key) ? h("span", { t: key }) : h("span", { lang: "en", text: problem.detail });
+}
+
+function fieldName(name) {
+  if (!name) return h("span", { class: "muted", t: "import.ignored" });
+  return has(`importfield.${name}`) ? h("span", { t: `importfield.${name}` }) : h("code", { text: name });
+}
+
+function delimiterName(delimiter) {
+  const known = DELIMITERS.find(([value]) => value && value === delimiter);
+  return known ? h("span", { t: known[1] }) : h("code", { text: JSON.stringify(delimiter) });
+}
+
+function drawReport(target, report) {
+  const counts = [
+    ["import.total_rows", report.total_rows],
+    [report.dry_run ? "import.would_create" : "import.did_create", report.created],
+    [report.dry_run ? "import.would_update" : "import.did_update", report.updated],
+    ["import.unchanged", report.unchanged],
+    ["import.invalid_rows", report.invalid_rows],
+  ];
+  const detected = [
+    h("dt", { t: "import.format" }),
+    h("dd", { text: report.format.toUpperCase() }),
+  ];
+  if (report.encoding) detected.push(h("dt", { t: "import.encoding_label" }), h("dd", { text: report.encoding }));
+  if (report.delimiter) detected.push(h("dt", { t: "import.delimiter_label" }), h("dd", {}, delimiterName(report.delimiter)));
+
+  const parts = [
+    h("h2", { tabindex: "-1", t: report.dry_run ? "import.report_title" : "import.result_title" }),
+    h("p", { class: "lead", t: report.dry_run ? "import.dry_run_note" : "import.applied_note" }),
+    h("dl", { class: "facts" }, detected),
+    h(
+      "dl",
+      { class: "counts" },
+      counts.map(([key, value]) =>
+        h("div", { class: value && key === "import.invalid_rows" ? "count count-bad" : "count" }, h("dt", { t: key }), h("dd", { text: value })),
+      ),
+    ),
+    table(
+      "import.columns_caption",
+      {},
+      ["import.column_header", "import.column_field"],
+      report.columns.map((column) => [column.header, fieldName(column.field)]),
+    ),
+  ];
+  if (report.errors.length) {
+    parts.push(
+      h("h3", { t: ["import.errors_title", { count: report.invalid_rows }] }),
+      table(
+        "import.errors_caption",
+        {},
+        ["import.row", "import.column", "import.problem"],
+        report.errors.map((e) => [String(e.row), e.column ?? "", problemText(e)]),
+      ),
+    );
+  }
+  if (report.warnings.length) {
+    parts.push(
+      h("h3", { t: ["import.warnings_title", { count: report.warnings_total }] }),
+      table(
+        "import.warnings_caption",
+        {},
+        ["import.row", "import.column", "import.problem"],
+        report.warnings.map((w) => [String(w.row), w.column ?? "", problemText(w)]),
+      ),
+    );
+    if (report.warnings_total > report.warnings.length) {
+      parts.push(h("p", { class: "muted", t: ["import.more_warnings", { shown: report.warnings.length }] }));
+    }
+  }
+  if (report.preview.length) {
+    parts.push(
+      h("h3", { t: "import.preview_title" }),
+      table(
+        "import.preview_caption",
+        { count: report.preview.length },
+        ["import.row", ...PREVIEW_COLUMNS.map((name) => `importfield.${name}`)],
+        report.preview.map((person) => [String(person.row ?? ""), ...PREVIEW_COLUMNS.map((name) => person[name] ?? "")]),
+      ),
+    );
+  }
+  target.replaceChildren(...parts);
+  target.hidden = false;
+}
+
+export async function render(container, { params }) {
+  const [slug] = params;
+  let event = await api("GET", `/api/events/${slug}`);
+  const checkMessage = messageBox();
+  const importMessage = messageBox();
+
+  const fileInput = h("input", {
+    type: "file",
+    name: "file",
+    accept: ".csv,.xlsx,.txt,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    required: true,
+  });
+  const encoding = select(ENCODINGS);
+  const delimiter = select(DELIMITERS);
+  const checkButton = h("button", { type: "submit", class: "primary", t: "import.check" });
+  const progress = h("progress", { max: "100", value: "0" });
+  const progressLabel = h("span", {});
+  const progressId = newId("progress");
+  progressLabel.id = progressId;
+  progress.setAttribute("aria-labelledby", progressId);
+  const progressBox = h("div", { class: "progress", hidden: true }, progressLabel, progress);
+  const report = h("section", { class: "stack report", hidden: true, "aria-live": "off" });
+  const skipInvalid = h("input", { type: "checkbox", name: "skip_invalid", disabled: true });
+  const importButton = h("button", { type: "button", class: "primary", disabled: true, t: "import.import" });
+  const count = h("p", { class: "lead" });
+  const drawCount = () => label(count, "event.attendee_count", { count: event.attendee_count });
+  drawCount();
+
+  function invalidateCheck() {
+    importButton.disabled = true;
+    skipInvalid.disabled = true;
+  }
+  for (const control of [fileInput, encoding, delimiter]) control.addEventListener("change", invalidateCheck);
+
+  async function send(dryRun) {
+    const file = fileInput.files[0];
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("dry_run", dryRun ? "true" : "false");
+    form.append("skip_invalid", skipInvalid.checked && !dryRun ? "true" : "false");
+    if (encoding.value) form.append("encoding", encoding.value);
+    if (delimiter.value) form.append("delimiter", delimiter.value);
+    label(progressLabel, "import.uploading", { percent: 0 });
+    progress.value = 0;
+    progressBox.hidden = false;
+    try {
+      return await upload(`/api/events/${slug}/imports`, form, (loaded, total) => {
+        const percent = Math.round((loaded / total) * 100);
+        progress.value = percent;
+        label(progressLabel, percent >= 100 ? "import.processing" : "import.uploading", { percent });
+      });
+    } finally {
+      progressBox.hidden = true;
+    }
+  }
+
+  /** Whole-file problems: say what to do, next to the control that fixes it. */
+  function showFileProblem(box, error) {
+    const [key, vars] = errorMessage(error);
+    box.show(key, vars);
+    if (error.detail && key !== "error.with_detail") {
+      box.el.append(h("p", { class: "detail", lang: "en", text: error.detail }));
+    }
+    if (error.status === 0) return;
+    const [control, hint] = ENCODING_PROBLEMS.has(error.code)
+      ? [encoding, "import.choose_encoding"]
+      : error.code === "bad_delimiter"
+        ? [delimiter, "import.choose_delimiter"]
+        : [fileInput, "import.file_problem"];
+    showFieldError(control, hint);
+    control.focus();
+  }
+
+  const checkForm = h(
+    "form",
+    { class: "stack", novalidate: true },
+    h("h2", { t: "import.step_file" }),
+    field("file", "import.file", fileInput, { help: "import.file_help" }),
+    h(
+      "div",
+      { class: "pair" },
+      field("encoding", "import.encoding", encoding, { help: "import.encoding_help" }),
+      field("delimiter", "import.delimiter", delimiter),
+    ),
+    h("div", { class: "actions" }, checkButton),
+    progressBox,
+    checkMessage.el,
+  );
+
+  checkForm.addEventListener("submit", async (submitEvent) => {
+    submitEvent.preventDefault();
+    clearFieldErrors(checkForm);
+    checkMessage.clear();
+    importMessage.clear();
+    invalidateCheck();
+    if (!fileInput.files.length) {
+      showFieldError(fileInput, "import.file_required");
+      announce("import.file_required");
+      fileInput.focus();
+      return;
+    }
+    checkButton.disabled = true;
+    try {
+      const answer = await send(true);
+      drawReport(report, answer);
+      importButton.disabled = answer.valid_rows === 0;
+      skipInvalid.disabled = false;
+      announce("import.checked", { rows: answer.total_rows, invalid: answer.invalid_rows });
+      report.querySelector("h2").focus();
+    } catch (error) {
+      report.hidden = true;
+      showFileProblem(checkMessage, error);
+    } finally {
+      checkButton.disabled = false;
+    }
+  });
+
+  importButton.addEventListener("click", async () => {
+    importMessage.clear();
+    importButton.disabled = true;
+    try {
+      const answer = await send(false);
+      drawReport(report, answer);
+      event = await api("GET", `/api/events/${slug}`);
+      drawCount();
+      importMessage.show(
+        "import.done",
+        { created: answer.created, updated: answer.updated, count: event.attendee_count },
+        "success",
+      );
+      skipInvalid.disabled = true;
+    } catch (error) {
+      if (error.code === "rows_invalid" && error.report) {
+        drawReport(report, error.report);
+        importMessage.error(error);
+        importButton.disabled = false;
+      } else if (error.status === 0) {
+        importMessage.error(error);
+        importButton.disabled = false;
+      } else {
+        showFileProblem(importMessage, error);
+      }
+    }
+  });
+
+  container.append(
+    h("h1", { tabindex: "-1", t: "import.title" }),
+    h("p", {}, h("a", { href: `/organize/${slug}`, text: event.name })),
+    count,
+    checkForm,
+    report,
+    h(
+      "section",
+      { class: "stack" },
+      h("h2", { t: "import.step_import" }),
+      h("p", { class: "muted", t: "import.import_help" }),
+      h("label", { class: "choice" }, skipInvalid, h("span", { t: "import.skip_invalid" })),
+      h("div", { class: "actions sticky-actions" }, importButton, importMessage.el),
+    ),
+  );
+  return null;
+}

@@ -1,0 +1,100 @@
+// Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
+// VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
+const VERSION = "ce607f231b1d";
+const SHELL_CACHE = `enlace-shell-${VERSION}`;
+const API_CACHE = "enlace-api-v1";
+const SHELL = [
+  "/",
+  "/index.html",
+  "/app.webmanifest",
+  "/css/app.css",
+  "/js/api.js",
+  "/js/app.js",
+  "/js/dom.js",
+  "/js/fields.js",
+  "/js/i18n.js",
+  "/js/state.js",
+  "/js/term-list.js",
+  "/js/updates.js",
+  "/js/views/event-form.js",
+  "/js/views/home.js",
+  "/js/views/import.js",
+  "/js/views/not-found.js",
+  "/js/views/profile.js",
+  "/js/views/signin.js",
+  "/i18n/en.json",
+  "/i18n/es.json",
+  "/icons/icon-192.png",
+  "/icons/icon-512.png",
+  "/icons/maskable-512.png",
+  "/icons/apple-touch-icon-180.png",
+];
+const SHELL_PATHS = new Set(SHELL);
+
+self.addEventListener("install", (event) => {
+  // No skipWaiting here: a running page keeps its code until the person chooses to reload.
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith("enlace-") && name !== SHELL_CACHE && name !== API_CACHE) {
+          await caches.delete(name);
+        }
+      }
+      await self.clients.claim();
+      // The page read /api/me before this worker controlled it; keep a copy for offline starts.
+      await apiRead(new Request("/api/me", { credentials: "same-origin" })).catch(() => {});
+    })(),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data?.type === "VERSION") event.ports[0]?.postMessage(VERSION);
+});
+
+async function navigation(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    // Every app path is the same shell, so any address reloads offline.
+    const cached = await caches.match("/index.html", { cacheName: SHELL_CACHE });
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function shellFile(request) {
+  const cached = await caches.match(request, { cacheName: SHELL_CACHE, ignoreSearch: true });
+  return cached ?? fetch(request);
+}
+
+async function apiRead(request) {
+  const cache = await caches.open(API_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match(request);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  if (request.method !== "GET") return; // writes always go to the network, never to a cache
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigation(request));
+  } else if (url.pathname.startsWith("/api/")) {
+    event.respondWith(apiRead(request));
+  } else if (SHELL_PATHS.has(url.pathname)) {
+    event.respondWith(shellFile(request));
+  }
+});

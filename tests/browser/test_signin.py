@@ -1,0 +1,113 @@
+"""Signing in with the e-mailed code or link, and choosing the language."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.harness import (
+    ATTENDEE,
+    ORGANIZER,
+    STAFF,
+    Pages,
+    app_ready,
+    mail_link,
+    open_app,
+    request_code,
+    sign_in_with_code,
+    wait_until,
+)
+
+
+def test_signing_in_with_the_emailed_code_shows_my_events(pages: Pages) -> None:
+    page = open_app(pages.new(language="en"), "/signin")
+    sign_in_with_code(page, pages.server, ATTENDEE)
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your events")
+    expect(page.get_by_role("heading", name="Enlace Demo 2026")).to_be_visible()
+    expect(page.get_by_role("link", name="My profile")).to_have_attribute(
+        "href", "/events/demo/profile"
+    )
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_a_wrong_code_is_explained_next_to_the_code_field(pages: Pages) -> None:
+    page = open_app(pages.new(language="en"), "/signin")
+    request_code(page, STAFF)
+    code = page.get_by_label("Code from the e-mail")
+    code.fill("0000 0000")
+    page.get_by_role("button", name="Sign in").click()
+    expect(code).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field-error")).to_contain_text("not right or has expired")
+    expect(code).to_be_focused()
+
+
+def test_switching_language_changes_the_text_and_html_lang_and_is_kept(pages: Pages) -> None:
+    page = open_app(pages.new(ATTENDEE, language="en"), "/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your events")
+    page.get_by_role("button", name=re.compile("^ES")).click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tus eventos")
+    expect(page.get_by_role("link", name="Mi perfil")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^ES"))).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    wait_until(lambda: page.request.get("/api/me").json()["language"] == "es")
+    page.reload()
+    app_ready(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tus eventos")
+    page.get_by_role("button", name=re.compile("^EN")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your events")
+
+
+def test_the_emailed_link_signs_in_only_after_a_click(pages: Pages) -> None:
+    asking = open_app(pages.new(language="en"), "/signin")
+    seen = len(pages.server.mails_to(STAFF))
+    request_code(asking, STAFF)
+    link = mail_link(pages.server.wait_for_new_mail(STAFF, seen))
+
+    page = pages.new(language="en")
+    page.goto(link.replace(pages.server.url, ""))
+    app_ready(page)
+    expect(page).to_have_url(re.compile(r"/signin$"))  # the token left the address bar
+    button = page.get_by_role("button", name="Sign in")
+    expect(button).to_be_visible()
+    assert page.request.get("/api/me").status == 401  # opening the link alone signs nobody in
+    button.click()
+    app_ready(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your events")
+    expect(page.get_by_text("Check-in staff")).to_be_visible()
+
+
+def test_a_used_link_asks_for_a_new_code(pages: Pages) -> None:
+    asking = open_app(pages.new(language="en"), "/signin")
+    seen = len(pages.server.mails_to(STAFF))
+    request_code(asking, STAFF)
+    link = mail_link(pages.server.wait_for_new_mail(STAFF, seen)).replace(pages.server.url, "")
+    first = open_app(pages.new(language="en"), link)
+    first.get_by_role("button", name="Sign in").click()
+    expect(first.get_by_role("heading", level=1)).to_have_text("Your events")
+
+    again = open_app(pages.new(language="en"), link)
+    again.get_by_role("button", name="Sign in").click()
+    expect(again.locator(".message-error")).to_contain_text("no longer works")
+    expect(again.locator("input[type=email]")).to_be_visible()
+
+
+def test_a_signed_out_visit_to_an_organizer_page_returns_there_after_sign_in(pages: Pages) -> None:
+    page = open_app(pages.new(language="en"), "/organize/demo")
+    expect(page).to_have_url(re.compile(r"/signin\?next=%2Forganize%2Fdemo$"))
+    sign_in_with_code(page, pages.server, ORGANIZER)
+    expect(page).to_have_url(re.compile(r"/organize/demo$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enlace Demo 2026")
+
+
+def test_signing_out_ends_the_session_and_shows_the_signed_out_home(pages: Pages) -> None:
+    page = open_app(pages.new(language="en"), "/signin")
+    sign_in_with_code(page, pages.server, ATTENDEE)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meet the right people at your event")
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    assert page.request.get("/api/me").status == 401

@@ -1,0 +1,105 @@
+"""The operator's `enlace` command: demo data, sign-in links, import with a report."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from api.cli import main
+from api.models import Attendee
+from tests.conftest import make_settings, run_in_db, wipe
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    asyncio.run(wipe(database_url, tmp_path))
+    return {"DATABASE_URL": database_url, "ENLACE_DATA_DIR": str(tmp_path)}
+
+
+def count_attendees(database_url: str, tmp_path: Path) -> int:
+    async def work(session: object) -> int:
+        return int(await session.scalar(select(func.count()).select_from(Attendee)) or 0)  # type: ignore[attr-defined]
+
+    return int(asyncio.run(run_in_db(make_settings(database_url, tmp_path), work)))
+
+
+def test_demo_seeds_once_and_prints_links_every_time(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["demo"], env=cli_env)
+    assert first.exit_code == 0, first.output
+    assert first.output.count("/signin#t=") == 3
+    people = count_attendees(database_url, tmp_path)
+    assert people > 250
+    for _ in range(6):  # more than the public form's rate limit allows
+        again = runner.invoke(main, ["demo"], env=cli_env)
+        assert again.exit_code == 0, again.output
+    assert count_attendees(database_url, tmp_path) == people
+
+
+def test_import_dry_run_then_import(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    before = count_attendees(database_url, tmp_path)
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Email;Nombre;Apellidos;Empresa\n"
+        "nuevo@example.org;Nuevo;Asistente;Acme\n"
+        "asistente@example.org;Alex;Rivera;Cooperativa Tejido\n",
+        encoding="cp1252",
+    )
+    dry = runner.invoke(main, ["import", "demo", str(export), "--dry-run"], env=cli_env)
+    assert dry.exit_code == 0, dry.output
+    assert "1 would be created" in dry.output
+    assert count_attendees(database_url, tmp_path) == before
+    done = runner.invoke(main, ["import", "demo", str(export)], env=cli_env)
+    assert done.exit_code == 0, done.output
+    assert count_attendees(database_url, tmp_path) == before + 1
+
+
+def test_import_reports_row_errors_and_exits_nonzero(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    before = count_attendees(database_url, tmp_path)
+    export = tmp_path / "bad.csv"
+    export.write_text("Email,Name\nnot-an-email,Ana\nok@example.org,Luis\n")
+    result = runner.invoke(main, ["import", "demo", str(export)], env=cli_env)
+    assert result.exit_code == 1
+    assert "row 2" in result.output
+    assert count_attendees(database_url, tmp_path) == before
+
+
+def test_import_into_an_unknown_event_is_a_clear_error(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    export = tmp_path / "x.csv"
+    export.write_text("Email,Name\na@example.org,Ana\n")
+    result = CliRunner().invoke(main, ["import", "nope", str(export)], env=cli_env)
+    assert result.exit_code != 0
+    assert "No event with slug 'nope'" in result.output
+
+
+def test_organizer_command_lets_an_address_create_events(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(main, ["organizer", "New@Example.org"], env=cli_env)
+    assert result.exit_code == 0, result.output
+
+    async def work(session: object) -> list[str]:
+        from api.models import Account
+
+        rows = await session.scalars(select(Account.email).where(Account.can_create_events))  # type: ignore[attr-defined]
+        return list(rows)
+
+    assert asyncio.run(run_in_db(make_settings(database_url, tmp_path), work)) == [
+        "new@example.org"
+    ]
