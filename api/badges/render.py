@@ -14,7 +14,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 from api.badges import qr
 from api.badges.pdf import PdfWriter
-from api.badges.text import Face, Line, TextBlock, fit, is_rtl
+from api.badges.text import Face, Line, TextBlock, fit, is_rtl, shape
 from api.badges.tokens import display_code
 
 MM = 72 / 25.4
@@ -148,7 +148,14 @@ def layout_badge(badge: BadgeData, width: float, height: float) -> list[Mark]:
     qr_x = width - pad - qr_outer + module * qr.QUIET_ZONE
     qr_y = pad + module * qr.QUIET_ZONE
     marks: list[Mark] = [QrMark(matrix, qr_x, qr_y, qr_side)]
-    code = fit(display_code(badge.token), "regular", qr_outer, 20, 8, 6, 2)
+    # The code under the QR on two lines, at one size: typeable when a camera fails.
+    groups = display_code(badge.token).split("-")
+    half = (len(groups) + 1) // 2
+    code_lines = (
+        shape("-".join(groups[:half]), "regular"),
+        shape("-".join(groups[half:]), "regular"),
+    )
+    code = TextBlock(code_lines, min(8.0, qr_outer / max(line.width for line in code_lines)))
     marks.append(TextMark(code, width - pad - qr_outer, pad + qr_outer + 1, qr_outer, False))
 
     text_width = width - 2 * pad - qr_outer - pad * 0.5

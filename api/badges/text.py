@@ -1,8 +1,8 @@
 """Text for badges: font fallback across scripts, shaping with HarfBuzz, fitting and outlines.
 
-Names are drawn as glyph outlines (paths), not as embedded fonts: the PDF and SVG badges then
-look the same everywhere, need no font on the printer or viewer, and any font format works
-(the CJK fonts are CFF-flavoured OpenType collections).
+Names are drawn as glyph outlines (paths, from HarfBuzz), not as embedded fonts: the PDF and SVG
+badges then look the same everywhere, need no font on the printer or viewer, and any font format
+works (the CJK fonts are CFF-flavoured OpenType collections, which PDF libraries often refuse).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import uharfbuzz as hb
-from fontTools.pens.basePen import BasePen
-from fontTools.ttLib import TTFont
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 
@@ -76,11 +74,6 @@ class Face:
     def has(self, char: str) -> bool:
         return self.hb_font.get_nominal_glyph(ord(char)) is not None
 
-    @cached_property
-    def _glyphs(self) -> tuple[object, list[str]]:
-        font = TTFont(self.path, fontNumber=self.index, lazy=True)
-        return font.getGlyphSet(), font.getGlyphOrder()
-
     def outline(self, glyph_id: int) -> tuple[PathOp, ...]:
         """The glyph's outline in font units (y up), curves as cubic Béziers."""
         return _outline(self, glyph_id)
@@ -89,33 +82,43 @@ class Face:
 PathOp = tuple[str, tuple[float, ...]]
 
 
-class _OutlinePen(BasePen):  # type: ignore[misc]
-    """Collects moves, lines and cubic curves; BasePen turns quadratic curves into cubics."""
+class _OutlinePen:
+    """Receives HarfBuzz's drawing calls; quadratic curves become cubic ones."""
 
-    def __init__(self, glyph_set: object) -> None:
-        super().__init__(glyph_set)
+    def __init__(self) -> None:
         self.ops: list[PathOp] = []
+        self._at = (0.0, 0.0)
 
-    def _moveTo(self, pt: tuple[float, float]) -> None:
-        self.ops.append(("M", pt))
+    def moveTo(self, point: tuple[float, float]) -> None:
+        self.ops.append(("M", point))
+        self._at = point
 
-    def _lineTo(self, pt: tuple[float, float]) -> None:
-        self.ops.append(("L", pt))
+    def lineTo(self, point: tuple[float, float]) -> None:
+        self.ops.append(("L", point))
+        self._at = point
 
-    def _curveToOne(
-        self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]
+    def curveTo(
+        self, c1: tuple[float, float], c2: tuple[float, float], end: tuple[float, float]
     ) -> None:
-        self.ops.append(("C", (*p1, *p2, *p3)))
+        self.ops.append(("C", (*c1, *c2, *end)))
+        self._at = end
 
-    def _closePath(self) -> None:
+    def qCurveTo(self, control: tuple[float, float], end: tuple[float, float]) -> None:
+        (x0, y0), (qx, qy), (x1, y1) = self._at, control, end
+        self.curveTo(
+            (x0 + 2 / 3 * (qx - x0), y0 + 2 / 3 * (qy - y0)),
+            (x1 + 2 / 3 * (qx - x1), y1 + 2 / 3 * (qy - y1)),
+            end,
+        )
+
+    def closePath(self) -> None:
         self.ops.append(("Z", ()))
 
 
 @lru_cache(maxsize=20_000)
 def _outline(face: Face, glyph_id: int) -> tuple[PathOp, ...]:
-    glyph_set, order = face._glyphs
-    pen = _OutlinePen(glyph_set)
-    glyph_set[order[glyph_id]].draw(pen)  # type: ignore[index]
+    pen = _OutlinePen()
+    face.hb_font.draw_glyph_with_pen(glyph_id, pen)
     return tuple(pen.ops)
 
 
@@ -131,11 +134,9 @@ def _find(name: str, dirs: Iterable[Path]) -> Path | None:
 def _collection_index(path: Path, family: str | None) -> int:
     if family is None or path.suffix.lower() != ".ttc":
         return 0
-    from fontTools.ttLib import TTCollection
-
-    collection = TTCollection(path, lazy=True)
-    for index, font in enumerate(collection.fonts):
-        if font["name"].getDebugName(1) == family:
+    blob = hb.Blob.from_file_path(str(path))
+    for index in range(hb.Face(blob, 0).count):
+        if hb.Face(blob, index).get_name(hb.OTNameIdPredefined.FONT_FAMILY) == family:
             return index
     return 0
 
@@ -218,7 +219,7 @@ def is_rtl(text: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=4096)
 def shape(text: str, weight: str) -> Line:
     """`text` shaped on one line at a size of 1 (widths and positions in em)."""
     line = Line()
