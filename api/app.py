@@ -21,6 +21,12 @@ from sqlalchemy.exc import IntegrityError
 
 from api.accounts.routes import get_me, update_me
 from api.auth.routes import SigninController
+from api.badges.routes import (
+    AttendeeBadgeController,
+    BadgePrintController,
+    MyBadgeController,
+    ScanController,
+)
 from api.db import create_engine, session_factory
 from api.dependencies import (
     AppSettings,
@@ -38,7 +44,16 @@ from api.settings import Settings, load_settings
 log = logging.getLogger("enlace")
 
 # Paths the PWA routes itself; a reload or a link opened from e-mail gets the app shell.
-APP_PATHS = ["/signin", "/profile", "/events/{rest:path}", "/organize", "/organize/{rest:path}"]
+APP_PATHS = [
+    "/signin",
+    "/profile",
+    "/events/{rest:path}",
+    "/organize",
+    "/organize/{rest:path}",
+    # A badge's QR: a phone's camera app opens the person's connect page in the app.
+    "/b/{token:str}",
+    "/B/{token:str}",
+]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -173,6 +188,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EventController,
             ProfileController,
             ImportController,
+            MyBadgeController,
+            ScanController,
+            BadgePrintController,
+            AttendeeBadgeController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),

@@ -1,4 +1,4 @@
-"""The `enlace` command for operators: serve, migrate, demo, import, organizer, signin-link."""
+"""The `enlace` command for operators: serve, migrate, demo, import, badges and sign-in help."""
 
 from __future__ import annotations
 
@@ -218,6 +218,64 @@ def import_command(
         print_problem(exc)
         sys.exit(1)
     print_report(report)
+
+
+@main.command("badges")
+@click.argument("event")
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the PDF.",
+)
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option(
+    "--stock",
+    type=click.Choice(["avery-5392"]),
+    default=None,
+    help="Pre-cut badge stock instead of plain paper with crop marks (Letter).",
+)
+@click.option(
+    "--search", default="", help="Only attendees whose name, e-mail or organization match."
+)
+def badges_command(event: str, out_path: Path, paper: str, stock: str | None, search: str) -> None:
+    """Write printable badge sheets for EVENT (its slug) to a PDF."""
+    from api.badges.render import LAYOUTS, BadgeData, write_badge_sheets
+    from api.badges.service import badges_to_print
+    from api.imports.service import attendee_filter
+
+    settings = settings_or_exit()
+    layout = LAYOUTS[stock or paper]
+
+    async def gather(session: AsyncSession) -> tuple[str, list[BadgeData]]:
+        found = await session.scalar(select(Event).where(Event.slug == event))
+        if found is None:
+            raise click.ClickException(f"No event with slug '{event}'.")
+        rows = await badges_to_print(
+            session, found, settings.base_url, attendee_filter(found, search)
+        )
+        return found.name, rows
+
+    title, badges = run_with_session(settings, gather)
+    if not badges:
+        raise click.ClickException("No attendees to print: import attendees first.")
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    partial = out_path.with_name(out_path.name + ".part")
+    with progress, partial.open("wb") as pdf:
+        task = progress.add_task("Rendering badges", total=len(badges))
+        write_badge_sheets(
+            badges, layout, pdf, title, lambda done: progress.update(task, completed=done)
+        )
+    partial.replace(out_path)
+    pages = -(-len(badges) // layout.per_page)
+    out.print(f"{len(badges)} badges on {pages} {layout.paper.upper()} pages → {out_path}")
 
 
 def print_report(report: ImportReport) -> None:

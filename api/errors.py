@@ -36,6 +36,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """The object existed and was replaced or withdrawn (a revoked badge)."""
+
+    code = "gone"
+
+
 class TooLarge(DomainError):
     code = "too_large"
 
@@ -49,6 +55,7 @@ STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     NotSignedIn: 401,
     Invalid: 422,
     Conflict: 409,
+    Gone: 410,
     TooLarge: 413,
     RateLimited: 429,
 }

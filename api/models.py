@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -190,3 +191,46 @@ class Attendee(Base):
         UniqueConstraint("event_id", "email"),
         Index("ix_attendees_email", "email"),
     )
+
+
+class Badge(Base):
+    """A badge token of one attendee. Reissuing revokes the old token and adds a new one."""
+
+    __tablename__ = "badges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    # Not a secret that signs anyone in (see DESIGN "Badge tokens"), so it is kept as is:
+    # printing a badge again needs it.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_badges_attendee", "attendee_id"),
+        # At most one active badge per attendee.
+        Index(
+            "ux_badges_active_attendee",
+            "attendee_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+
+class BadgeJob(Base):
+    """A PDF of badge sheets rendered in the background, with its progress."""
+
+    __tablename__ = "badge_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    layout: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

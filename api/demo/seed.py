@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.badges.service import issue_missing_badges
 from api.models import Account, Attendee, Event, EventRole, EventSession, Interest
 
 DEMO_SLUG = "demo"
@@ -265,4 +266,6 @@ async def seed_demo(session: AsyncSession, today: date | None = None) -> bool:
         }
     )
     session.add_all(Attendee(event_id=event.id, **person) for person in people)
+    await session.flush()
+    await issue_missing_badges(session, event.id)
     return True

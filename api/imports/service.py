@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.badges.service import issue_missing_badges
 from api.errors import Invalid, TooLarge
 from api.imports.parse import AttendeeRecord, ImportProblem, ParsedImport, parse_attendee_file
 from api.imports.schemas import MAX_LISTED, ImportReport
@@ -132,6 +133,8 @@ async def import_attendees(
             done += len(batch)
             if progress:
                 progress(done, total)
+        if inserts:
+            await issue_missing_badges(session, event.id)
     report = ImportReport(
         format=parsed.format,
         encoding=parsed.encoding,
@@ -160,11 +163,9 @@ async def import_attendees(
     return report
 
 
-async def list_attendees(
-    session: AsyncSession, event: Event, query: str, offset: int, limit: int
-) -> tuple[int, list[dict[str, Any]]]:
-    """A page of the event's attendees, optionally filtered by name, e-mail or organization."""
-    condition = Attendee.event_id == event.id
+def attendee_filter(event: Event, query: str) -> ColumnElement[bool]:
+    """The event's attendees whose name, e-mail or organization contains `query`."""
+    condition: ColumnElement[bool] = Attendee.event_id == event.id
     if query.strip():
         needle = query.strip().lower()
         # autoescape: a typed % or _ is a character, not a wildcard.
@@ -173,6 +174,14 @@ async def list_attendees(
             Attendee.email.contains(needle, autoescape=True),
             func.lower(Attendee.organization).contains(needle, autoescape=True),
         )
+    return condition
+
+
+async def list_attendees(
+    session: AsyncSession, event: Event, query: str, offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """A page of the event's attendees, optionally filtered by name, e-mail or organization."""
+    condition = attendee_filter(event, query)
     total = await session.scalar(select(func.count()).select_from(Attendee).where(condition))
     rows = await session.execute(
         select(

@@ -1,0 +1,58 @@
+"""Badge payloads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+Layout = Literal["a4", "letter", "avery-5392"]
+
+
+class CardOut(msgspec.Struct, omit_defaults=True):
+    """What scanning someone's badge shows: fields they did not share are absent."""
+
+    name: str
+    organization: str
+    role: str | None = None
+    interests: list[str] | None = None
+    looking_for: list[str] | None = None
+    can_help_with: list[str] | None = None
+    email: str | None = None
+    phone: str | None = None
+    links: list[str] | None = None
+    bio: str | None = None
+
+
+class BadgeOut(msgspec.Struct):
+    """One's own badge, with the QR as rows of modules ("1" dark) for drawing offline."""
+
+    event: str
+    event_name: str
+    token: str
+    code: str
+    url: str
+    qr: list[str]
+    card: CardOut
+
+
+class ScanOut(msgspec.Struct):
+    event: str
+    event_name: str
+    card: CardOut
+    is_me: bool
+
+
+class PrintRequest(msgspec.Struct, forbid_unknown_fields=True):
+    layout: Layout = "a4"
+    q: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    attendee_ids: Annotated[list[int], msgspec.Meta(max_length=100_000)] | None = None
+
+
+class PrintJobOut(msgspec.Struct):
+    id: str
+    layout: str
+    status: str  # running, done, failed
+    total: int
+    done: int
+    error: str = ""

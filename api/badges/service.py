@@ -1,0 +1,181 @@
+"""Badge tokens in the database: issue, reissue, resolve a scan, and gather badges to print."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.badges.render import BadgeData
+from api.badges.schemas import BadgeOut, CardOut, ScanOut
+from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
+from api.errors import Gone, NotFound
+from api.events.service import roles_in_event
+from api.models import Account, Attendee, Badge, Event, utcnow
+from api.profiles.schemas import SHAREABLE
+
+CHUNK = 1000
+
+
+def _unknown_badge() -> NotFound:
+    # One answer for unknown, malformed, and other events' badges: no oracle for outsiders.
+    return NotFound(
+        "No badge with this code. Check the code and try again.", code="badge_not_found"
+    )
+
+
+async def issue_missing_badges(session: AsyncSession, event_id: int) -> int:
+    """Give every attendee of the event without an active badge a new token; returns how many."""
+    active = select(Badge.attendee_id).where(Badge.revoked_at.is_(None))
+    missing = list(
+        await session.scalars(
+            select(Attendee.id).where(Attendee.event_id == event_id, Attendee.id.not_in(active))
+        )
+    )
+    now = utcnow()
+    for start in range(0, len(missing), CHUNK):
+        rows = [
+            {"attendee_id": attendee_id, "token": new_token(), "issued_at": now}
+            for attendee_id in missing[start : start + CHUNK]
+        ]
+        await session.execute(insert(Badge), rows)
+    return len(missing)
+
+
+async def active_badge(session: AsyncSession, attendee: Attendee) -> Badge:
+    """The attendee's current badge, issued now if they have none yet."""
+    badge = await session.scalar(
+        select(Badge).where(Badge.attendee_id == attendee.id, Badge.revoked_at.is_(None))
+    )
+    if badge is None:
+        badge = Badge(attendee_id=attendee.id, token=new_token())
+        session.add(badge)
+        await session.flush()
+    return badge
+
+
+async def reissue_badge(session: AsyncSession, attendee: Attendee) -> Badge:
+    """Revoke the attendee's badge at once and issue a new token."""
+    await session.execute(
+        update(Badge)
+        .where(Badge.attendee_id == attendee.id, Badge.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    badge = Badge(attendee_id=attendee.id, token=new_token())
+    session.add(badge)
+    await session.flush()
+    return badge
+
+
+def shared_card(attendee: Attendee) -> CardOut:
+    """What a badge scan reveals: name and organization, plus only the fields they chose."""
+    shared = set(attendee.shared_fields)
+    values = {field: getattr(attendee, field) for field in SHAREABLE if field in shared}
+    return CardOut(name=attendee.name, organization=attendee.organization, **values)
+
+
+def describe_badge(event: Event, attendee: Attendee, badge: Badge, base_url: str) -> BadgeOut:
+    from api.badges import qr
+
+    url = badge_url(base_url, badge.token)
+    return BadgeOut(
+        event=event.slug,
+        event_name=event.name,
+        token=badge.token,
+        code=display_code(badge.token),
+        url=url,
+        qr=qr.encode(url).row_strings(),
+        card=shared_card(attendee),
+    )
+
+
+def badge_data(event: Event, attendee: Attendee, badge: Badge, base_url: str) -> BadgeData:
+    return BadgeData(
+        name=attendee.name,
+        organization=attendee.organization,
+        role=attendee.role,
+        event_name=event.name,
+        token=badge.token,
+        url=badge_url(base_url, badge.token),
+    )
+
+
+async def resolve_scan(session: AsyncSession, account: Account, scanned: str) -> ScanOut:
+    """Whose badge `scanned` (a badge URL or typed code) is, for a person of the same event."""
+    token = token_from_scan(scanned)
+    if token is None:
+        raise _unknown_badge()
+    found = (
+        await session.execute(
+            select(Badge, Attendee, Event)
+            .join(Attendee, Attendee.id == Badge.attendee_id)
+            .join(Event, Event.id == Attendee.event_id)
+            .where(Badge.token == token)
+        )
+    ).first()
+    if found is None:
+        raise _unknown_badge()
+    badge, attendee, event = found
+    if not await roles_in_event(session, event, account):
+        raise _unknown_badge()
+    if badge.revoked_at is not None:
+        # Said only to people of the same event, who may have scanned an old printout.
+        raise Gone(
+            "This badge was replaced by a new one and no longer works. Ask the person for "
+            "their current badge.",
+            code="badge_revoked",
+        )
+    return ScanOut(
+        event=event.slug,
+        event_name=event.name,
+        card=shared_card(attendee),
+        is_me=attendee.email == account.email,
+    )
+
+
+async def badges_to_print(
+    session: AsyncSession,
+    event: Event,
+    base_url: str,
+    condition: ColumnElement[bool],
+    attendee_ids: Sequence[int] | None = None,
+    limit: int | None = None,
+) -> list[BadgeData]:
+    """Badge data for the selected attendees, in name order (issuing missing tokens first)."""
+    await issue_missing_badges(session, event.id)
+    query = (
+        select(Attendee.name, Attendee.organization, Attendee.role, Badge.token)
+        .join(Badge, (Badge.attendee_id == Attendee.id) & Badge.revoked_at.is_(None))
+        .where(condition)
+        .order_by(Attendee.name, Attendee.id)
+        .limit(limit)
+    )
+    rows: list[Row[tuple[str, str, str, str]]] = []
+    wanted = list(attendee_ids) if attendee_ids is not None else [None]
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        selected = query if attendee_ids is None else query.where(Attendee.id.in_(chunk))
+        rows.extend(await session.execute(selected))
+    if attendee_ids is not None:
+        rows.sort(key=lambda row: row.name)
+    return [
+        BadgeData(
+            name=row.name,
+            organization=row.organization,
+            role=row.role,
+            event_name=event.name,
+            token=row.token,
+            url=badge_url(base_url, row.token),
+        )
+        for row in rows
+    ]
+
+
+async def attendee_in_event(session: AsyncSession, event: Event, attendee_id: int) -> Attendee:
+    attendee = await session.scalar(
+        select(Attendee).where(Attendee.id == attendee_id, Attendee.event_id == event.id)
+    )
+    if attendee is None:
+        raise NotFound("No such attendee in this event.", code="attendee_not_found")
+    return attendee

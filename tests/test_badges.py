@@ -1,0 +1,282 @@
+"""Badges through the API: my badge, scanning a badge URL, reissue, single badges and print runs."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from typing import Any
+
+import anyio
+import pytest
+import zxingcpp
+from litestar.testing import AsyncTestClient
+from PIL import Image
+from sqlalchemy import func, select
+
+from api.models import Account, Badge, EventRole
+from api.settings import Settings
+from tests.conftest import add_account, add_attendee, add_event, run_in_db, sign_in
+
+pytestmark = pytest.mark.anyio
+ORGANIZER = "orga@example.org"
+LUCIA = "lucia@example.org"
+PEDRO = "pedro@example.org"
+OUTSIDER = "outsider@example.org"
+
+
+async def event_with_people(settings: Settings) -> int:
+    event_id = await add_event(settings, "demo-event", name="Congreso Abierto")
+    await add_account(settings, ORGANIZER)
+
+    async def organizer_role(session: Any) -> None:
+        account_id = await session.scalar(select(Account.id).where(Account.email == ORGANIZER))
+        session.add(EventRole(event_id=event_id, account_id=account_id, role="organizer"))
+
+    await run_in_db(settings, organizer_role)
+    await add_attendee(
+        settings,
+        event_id,
+        LUCIA,
+        name="Lucía García",
+        organization="DataLab",
+        role="Data engineer",
+        phone="+34 600 000 000",
+        interests=["Open data"],
+        shared_fields=["interests"],
+    )
+    await add_attendee(settings, event_id, PEDRO, name="Pedro Ruiz", organization="")
+    return event_id
+
+
+async def act_as(client: AsyncTestClient[Any], settings: Settings, email: str) -> None:
+    await client.post("/api/auth/signout")
+    await sign_in(client, settings, email)
+
+
+async def badge_of(client: AsyncTestClient[Any], settings: Settings, email: str) -> dict[str, Any]:
+    await act_as(client, settings, email)
+    response = await client.get("/api/events/demo-event/me/badge")
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def test_my_badge_has_a_token_a_typeable_code_and_a_qr_of_the_url(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    badge = await badge_of(client, settings, LUCIA)
+    assert re.fullmatch(r"[0-9A-Z]{28}", badge["token"])
+    assert badge["code"].replace("-", "") == badge["token"]
+    assert badge["url"] == f"HTTP://TESTSERVER.LOCAL/B/{badge['token']}"
+    # The QR rows draw a code that an independent reader decodes to the URL.
+    rows = badge["qr"]
+    side = len(rows) + 8
+    image = Image.new("L", (side, side), 255)
+    for y, row in enumerate(rows):
+        for x, module in enumerate(row):
+            if module == "1":
+                image.putpixel((x + 4, y + 4), 0)
+    assert [r.text for r in zxingcpp.read_barcodes(image.resize((side * 8, side * 8)))] == [
+        badge["url"]
+    ]
+    # The same badge every time, until it is reissued.
+    assert (await client.get("/api/events/demo-event/me/badge")).json()["token"] == badge["token"]
+
+
+async def test_my_badge_previews_only_what_a_scan_reveals(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    card = (await badge_of(client, settings, LUCIA))["card"]
+    assert card == {"name": "Lucía García", "organization": "DataLab", "interests": ["Open data"]}
+
+
+async def test_scanning_a_badge_shows_the_shared_card_to_people_of_the_event(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    lucia = await badge_of(client, settings, LUCIA)
+    await act_as(client, settings, PEDRO)
+    for scanned in (lucia["token"], lucia["code"].lower()):  # as read from the QR, or typed
+        response = await client.get(f"/api/badges/{scanned}")
+        assert response.status_code == 200, (scanned, response.text)
+        body = response.json()
+        assert body["card"] == lucia["card"]
+        assert "phone" not in body["card"] and "role" not in body["card"]
+        assert body["is_me"] is False and body["event"] == "demo-event"
+    own = await client.get(f"/api/badges/{(await badge_of(client, settings, PEDRO))['token']}")
+    assert own.json()["is_me"] is True
+
+
+async def test_unknown_malformed_and_other_events_badges_answer_alike(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    lucia = await badge_of(client, settings, LUCIA)
+    await add_account(settings, OUTSIDER)
+    await act_as(client, settings, OUTSIDER)
+    answers = [
+        await client.get(f"/api/badges/{token}")
+        for token in (lucia["token"], "0" * 28, "not-a-badge", "%20")
+    ]
+    assert {(a.status_code, a.json()["code"], a.json()["detail"]) for a in answers} == {
+        (404, "badge_not_found", "No badge with this code. Check the code and try again.")
+    }
+
+
+async def test_a_badge_scan_needs_sign_in(client: AsyncTestClient[Any], settings: Settings) -> None:
+    await event_with_people(settings)
+    lucia = await badge_of(client, settings, LUCIA)
+    await client.post("/api/auth/signout")
+    response = await client.get(f"/api/badges/{lucia['token']}")
+    assert response.status_code == 401
+
+
+async def test_reissue_revokes_the_old_token_at_once(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    old = await badge_of(client, settings, LUCIA)
+    await act_as(client, settings, ORGANIZER)
+    attendees = (await client.get("/api/events/demo-event/attendees?q=lucia")).json()["items"]
+    response = await client.post(
+        f"/api/events/demo-event/attendees/{attendees[0]['id']}/badge/reissue"
+    )
+    assert response.status_code == 200, response.text
+    new = response.json()
+    assert new["token"] != old["token"]
+
+    await act_as(client, settings, PEDRO)
+    revoked = await client.get(f"/api/badges/{old['token']}")
+    assert (revoked.status_code, revoked.json()["code"]) == (410, "badge_revoked")
+    assert (await client.get(f"/api/badges/{new['token']}")).status_code == 200
+    # Outsiders cannot tell a revoked badge from one that never existed.
+    await add_account(settings, OUTSIDER)
+    await act_as(client, settings, OUTSIDER)
+    assert (await client.get(f"/api/badges/{old['token']}")).json()["code"] == "badge_not_found"
+
+    async def lucias_badges(session: Any) -> list[bool]:
+        rows = await session.scalars(
+            select(Badge.revoked_at.is_(None)).where(Badge.attendee_id == attendees[0]["id"])
+        )
+        return sorted(bool(active) for active in rows)
+
+    assert await run_in_db(settings, lucias_badges) == [False, True]  # one revoked, one active
+
+
+async def test_only_organizers_reissue_or_print(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    await act_as(client, settings, PEDRO)
+    attendee_id = 1
+    for method, path in (
+        ("POST", f"/api/events/demo-event/attendees/{attendee_id}/badge/reissue"),
+        ("GET", f"/api/events/demo-event/attendees/{attendee_id}/badge.png"),
+        ("GET", "/api/events/demo-event/badges/preview"),
+    ):
+        response = await client.request(method, path)
+        assert (response.status_code, response.json()["code"]) == (404, "event_not_found")
+    assert (await client.post("/api/events/demo-event/badges/jobs", json={})).status_code == 404
+
+
+async def test_single_badges_as_png_and_svg(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    lucia = await badge_of(client, settings, LUCIA)
+    png = await client.get("/api/events/demo-event/me/badge.png")
+    assert png.headers["content-type"] == "image/png"
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))] == [
+        lucia["url"]
+    ]
+    svg = await client.get("/api/events/demo-event/me/badge.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text.startswith("<svg") and "Lucía García" in svg.text  # as its accessible title
+    assert "filename*=UTF-8''luc%C3%ADa-garc%C3%ADa.svg" in svg.headers["content-disposition"]
+    await act_as(client, settings, ORGANIZER)
+    items = (await client.get("/api/events/demo-event/attendees")).json()["items"]
+    for item in items:
+        response = await client.get(f"/api/events/demo-event/attendees/{item['id']}/badge.png")
+        assert response.status_code == 200
+    missing = await client.get("/api/events/demo-event/attendees/999999/badge.svg")
+    assert (missing.status_code, missing.json()["code"]) == (404, "attendee_not_found")
+
+
+async def wait_for_job(client: AsyncTestClient[Any], job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = (
+            await client.get(f"/api/events/demo-event/badges/jobs/{job_id}")
+        ).json()
+        if job["status"] != "running":
+            return job
+        await anyio.sleep(0.1)
+    raise AssertionError("the print run did not finish in 30 s")
+
+
+async def test_a_print_run_renders_in_the_background_and_gives_a_pdf(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    await act_as(client, settings, ORGANIZER)
+    preview = await client.get("/api/events/demo-event/badges/preview?layout=letter")
+    assert preview.headers["content-type"].startswith("image/svg+xml")
+    assert preview.text.count('stroke-dasharray="4 3"') == 2  # two attendees on the first sheet
+
+    started = await client.post("/api/events/demo-event/badges/jobs", json={"layout": "letter"})
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert (job["total"], job["layout"]) == (2, "letter")
+    early = await client.get(f"/api/events/demo-event/badges/jobs/{job['id']}/pdf")
+    if early.status_code != 200:
+        assert early.json()["code"] == "print_job_not_ready"
+    finished = await wait_for_job(client, job["id"])
+    assert (finished["status"], finished["done"]) == ("done", 2)
+    pdf = await client.get(f"/api/events/demo-event/badges/jobs/{job['id']}/pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF-") and pdf.content.rstrip().endswith(b"%%EOF")
+    assert "badges-demo-event-letter.pdf" in pdf.headers["content-disposition"]
+
+
+async def test_a_print_run_of_a_selection(client: AsyncTestClient[Any], settings: Settings) -> None:
+    await event_with_people(settings)
+    await act_as(client, settings, ORGANIZER)
+    by_search = await client.post("/api/events/demo-event/badges/jobs", json={"q": "pedro"})
+    assert by_search.json()["total"] == 1
+    items = (await client.get("/api/events/demo-event/attendees")).json()["items"]
+    chosen = [items[0]["id"]]
+    by_ids = await client.post(
+        "/api/events/demo-event/badges/jobs", json={"attendee_ids": chosen, "layout": "avery-5392"}
+    )
+    assert by_ids.json()["total"] == 1
+    bad = await client.post("/api/events/demo-event/badges/jobs", json={"layout": "a3"})
+    assert bad.status_code == 400 and bad.json()["field"] == "layout"
+    await wait_for_job(client, by_search.json()["id"])
+    await wait_for_job(client, by_ids.json()["id"])
+
+
+async def test_imported_attendees_get_badges_at_once(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await add_account(settings, ORGANIZER, can_create_events=True)
+    await sign_in(client, settings, ORGANIZER)
+    from tests.test_imports import EVENTBRITE, event_payload
+
+    assert (await client.post("/api/events", json=event_payload())).status_code == 201
+    response = await client.post(
+        "/api/events/madrid-2026/imports",
+        files={"file": ("export.csv", EVENTBRITE.encode(), "text/csv")},
+        data={"dry_run": "false"},
+    )
+    assert response.status_code == 200, response.text
+
+    async def counts(session: Any) -> tuple[int, int]:
+        badges = await session.scalar(select(func.count()).select_from(Badge))
+        tokens = await session.scalar(select(func.count(func.distinct(Badge.token))))
+        return int(badges), int(tokens)
+
+    created = response.json()["created"]
+    assert await run_in_db(settings, counts) == (created, created)
