@@ -275,7 +275,11 @@ def badges_command(event: str, out_path: Path, paper: str, stock: str | None, se
         )
     partial.replace(out_path)
     pages = -(-len(badges) // layout.per_page)
-    out.print(f"{len(badges)} badges on {pages} {layout.paper.upper()} pages → {out_path}")
+    badge_word = "badge" if len(badges) == 1 else "badges"
+    page_word = "page" if pages == 1 else "pages"
+    out.print(
+        f"{len(badges)} {badge_word} on {pages} {layout.paper.upper()} {page_word} → {out_path}"
+    )
 
 
 def print_report(report: ImportReport) -> None:

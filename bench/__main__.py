@@ -9,6 +9,9 @@ from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
 IMPORT_TARGET_S = 5.0
+QR_SPEEDUP_TARGET = 4.0
+PDF_MS_PER_BADGE_TARGET = 1.5
+PDF_PEAK_MB_TARGET = 150
 
 
 def run_module(module: str, *args: str) -> dict[str, object]:
@@ -17,6 +20,32 @@ def run_module(module: str, *args: str) -> dict[str, object]:
     ).stdout
     result: dict[str, object] = json.loads(output.strip().splitlines()[-1])
     return result
+
+
+def badge_benchmarks() -> list[str]:
+    failures = []
+    code = run_module("bench.badges", "qr")
+    verdict = "ok" if float(code["speedup"]) >= QR_SPEEDUP_TARGET else "MISSED"  # type: ignore[arg-type]
+    print(
+        f"QR encode + PNG · ours {code['ours_ms']:.2f} ms · qrcode.make().save() "
+        f"{code['baseline_ms']:.2f} ms · {code['speedup']:.1f}× "
+        f"(target ≥ {QR_SPEEDUP_TARGET}×) {verdict}"
+    )
+    if verdict != "ok":
+        failures.append("QR speed-up")
+    pdf = run_module("bench.badges", "pdf")
+    per_badge, peak = float(pdf["ms_per_badge"]), float(pdf["peak_rss_mb"])  # type: ignore[arg-type]
+    ok = per_badge <= PDF_MS_PER_BADGE_TARGET and peak <= PDF_PEAK_MB_TARGET
+    print(
+        f"badges to PDF · {pdf['badges']} badges in {pdf['total_s']:.1f} s · "
+        f"{per_badge:.2f} ms/badge (target ≤ {PDF_MS_PER_BADGE_TARGET}) · "
+        f"peak RSS {peak:.0f} MB (target ≤ {PDF_PEAK_MB_TARGET}) · "
+        f"{pdf['file_mb']} MB file {'ok' if ok else 'MISSED'}"
+    )
+    if not ok:
+        failures.append("badge PDF")
+    (RESULTS / "badges.json").write_text(json.dumps({"qr": code, "pdf": pdf}, indent=2))
+    return failures
 
 
 def main() -> int:
@@ -39,6 +68,7 @@ def main() -> int:
             )
         print(f"import 20k rows · {backend:10} · peak RSS {result['peak_rss_mb']} MB")
     (RESULTS / "import.json").write_text(json.dumps(results, indent=2))
+    failures += badge_benchmarks()
     if failures:
         print("Missed targets: " + ", ".join(failures))
         return 1

@@ -103,3 +103,37 @@ def test_organizer_command_lets_an_address_create_events(
     assert asyncio.run(run_in_db(make_settings(database_url, tmp_path), work)) == [
         "new@example.org"
     ]
+
+
+def test_badges_writes_a_pdf_of_sheets_for_the_event(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    out = tmp_path / "badges.pdf"
+    result = runner.invoke(
+        main, ["badges", "demo", "--out", str(out), "--paper", "letter"], env=cli_env
+    )
+    assert result.exit_code == 0, result.output
+    people = 301
+    assert f"{people} badges on {-(-people // 6)} LETTER pages" in result.output
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.count(b"/Type /Page ") == -(-people // 6)
+    assert not (tmp_path / "badges.pdf.part").exists()
+
+    only = runner.invoke(
+        main,
+        ["badges", "demo", "--out", str(out), "--stock", "avery-5392", "--search", "alex rivera"],
+        env=cli_env,
+    )
+    assert only.exit_code == 0, only.output
+    assert "1 badge on 1 LETTER page" in only.output
+
+
+def test_badges_for_an_unknown_event_says_so(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["badges", "nope", "--out", str(tmp_path / "x.pdf")], env=cli_env
+    )
+    assert result.exit_code != 0
+    assert "No event with slug 'nope'" in result.output
+    assert not (tmp_path / "x.pdf").exists()

@@ -62,9 +62,8 @@ def encode(url: str) -> QrMatrix:
     )
     code.add_data(QRData(url, mode=MODE_ALPHA_NUM))
     code.make(fit=False)
-    return QrMatrix(
-        size=code.modules_count, rows=tuple(tuple(bool(m) for m in row) for row in code.modules)
-    )
+    # After make() every module is a bool.
+    return QrMatrix(size=code.modules_count, rows=tuple(map(tuple, code.modules)))
 
 
 def to_image(matrix: QrMatrix, scale: int) -> Image.Image:
