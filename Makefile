@@ -6,9 +6,22 @@ UV_VERSION := 0.13.9
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: install run test lint bench lock clean pwa-version
+.PHONY: install fonts run test lint bench lock clean pwa-version
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) fonts
+
+# Badge fonts for Latin, Greek, Cyrillic, Arabic, Hebrew, Chinese, Japanese and Korean names
+# (Debian's Noto packages). Installed when missing and this is root on Debian; otherwise a hint.
+FONT_PACKAGES := fonts-noto-core fonts-noto-cjk
+fonts: $(PY_STAMP)
+	@$(BIN)/enlace fonts >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing badge fonts: $(FONT_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends $(FONT_PACKAGES) >/dev/null; \
+	  else \
+	    echo "Badge fonts missing: install $(FONT_PACKAGES) (see .venv/bin/enlace fonts)."; \
+	  fi; }
 
 $(PY_STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

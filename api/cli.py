@@ -282,6 +282,28 @@ def badges_command(event: str, out_path: Path, paper: str, stock: str | None, se
     )
 
 
+@main.command("fonts")
+def fonts_command() -> None:
+    """Say which scripts the installed badge fonts draw; exit 1 when one is missing."""
+    from api.badges.text import FontsMissing, coverage, fonts
+
+    try:
+        chain = fonts("regular")
+        covered = coverage()
+    except FontsMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    for face in chain:
+        out.print(f"font  {face.path}" + (f" (face {face.index})" if face.index else ""))
+    for script, ok in covered.items():
+        out.print(f"{'ok     ' if ok else 'MISSING'} {script}")
+    if not all(covered.values()):
+        console.print(
+            "Some scripts would be left out of badges. Install the fonts: "
+            "apt-get install fonts-noto-core fonts-noto-cjk (or `make fonts` as root)."
+        )
+        sys.exit(1)
+
+
 def print_report(report: ImportReport) -> None:
     out.print(
         f"{report.format.upper()} · {report.total_rows} rows · "
