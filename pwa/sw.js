@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "ce607f231b1d";
+const VERSION = "9777732bf731";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -16,10 +16,13 @@ const SHELL = [
   "/js/state.js",
   "/js/term-list.js",
   "/js/updates.js",
+  "/js/views/badge.js",
+  "/js/views/connect.js",
   "/js/views/event-form.js",
   "/js/views/home.js",
   "/js/views/import.js",
   "/js/views/not-found.js",
+  "/js/views/print.js",
   "/js/views/profile.js",
   "/js/views/signin.js",
   "/i18n/en.json",
@@ -76,7 +79,9 @@ async function apiRead(request) {
   const cache = await caches.open(API_CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok) await cache.put(request, response.clone());
+    // Keep JSON reads for offline use; downloads (images, PDFs) are marked no-store and skipped.
+    const keep = response.ok && !/no-store/.test(response.headers.get("Cache-Control") ?? "");
+    if (keep) await cache.put(request, response.clone());
     return response;
   } catch (error) {
     const cached = await cache.match(request);

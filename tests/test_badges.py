@@ -280,3 +280,12 @@ async def test_imported_attendees_get_badges_at_once(
 
     created = response.json()["created"]
     assert await run_in_db(settings, counts) == (created, created)
+
+
+async def test_a_print_run_of_nobody_is_refused_with_what_to_do(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    await act_as(client, settings, ORGANIZER)
+    response = await client.post("/api/events/demo-event/badges/jobs", json={"q": "nobody-here"})
+    assert (response.status_code, response.json()["code"]) == (422, "nothing_to_print")

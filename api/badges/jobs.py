@@ -30,7 +30,7 @@ def job_file(data_dir: Path, job_id: str) -> Path:
 
 
 async def create_job(
-    session: AsyncSession, event: Event, account_id: int, layout: str, total: int
+    session: AsyncSession, event: Event, account_id: int | None, layout: str, total: int
 ) -> BadgeJob:
     job = BadgeJob(
         id=secrets.token_hex(16),

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.badges import jobs, render, service
 from api.badges.schemas import BadgeOut, Layout, PrintJobOut, PrintRequest, ScanOut
 from api.dependencies import AppSettings, CurrentAccount, DbSession, Sessionmaker
+from api.errors import Invalid
 from api.events.service import ORGANIZER, event_for
 from api.imports.service import attendee_filter
 from api.models import Account
@@ -130,6 +131,12 @@ class BadgePrintController(Controller):
         badges = await service.badges_to_print(
             db, event, settings.base_url, attendee_filter(event, data.q), data.attendee_ids
         )
+        if not badges:
+            raise Invalid(
+                "Nobody matches this selection, so there is nothing to print. Clear the search "
+                "or choose other attendees.",
+                code="nothing_to_print",
+            )
         job = await jobs.create_job(db, event, account.id, data.layout, len(badges))
         task = BackgroundTask(
             jobs.run_job, sessionmaker, settings.data_dir, job.id, data.layout, event.name, badges

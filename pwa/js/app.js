@@ -4,10 +4,13 @@ import { announce, announceError, h } from "./dom.js";
 import { applyLanguage, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
+import * as badge from "./views/badge.js";
+import * as connect from "./views/connect.js";
 import * as eventForm from "./views/event-form.js";
 import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
 import * as notFound from "./views/not-found.js";
+import * as print from "./views/print.js";
 import * as profile from "./views/profile.js";
 import * as signin from "./views/signin.js";
 
@@ -17,8 +20,12 @@ const ROUTES = [
   [/^\/(profile|organize)\/?$/, home, false],
   [/^\/signin$/, signin, false],
   [/^\/events\/([a-z0-9-]+)\/profile$/, profile, true],
+  [/^\/events\/([a-z0-9-]+)\/badge$/, badge, true],
+  // A badge's QR URL is upper case (compact QR mode); typed links may be lower case.
+  [/^\/[bB]\/([0-9A-Za-z-]+)\/?$/, connect, true],
   [/^\/organize\/new$/, eventForm, true],
   [/^\/organize\/([a-z0-9-]+)\/import$/, importer, true],
+  [/^\/organize\/([a-z0-9-]+)\/badges$/, print, true],
   [/^\/organize\/([a-z0-9-]+)$/, eventForm, true],
 ];
 

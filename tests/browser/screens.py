@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import ATTENDEE, ORGANIZER, Pages, open_app, screenshot
+from tests.browser.harness import ATTENDEE, ORGANIZER, Pages, open_app, screenshot, wait_until
 
 EVENTBRITE_CSV = (
     "Order #,First Name,Last Name,Email,Company,Job Title,Ticket Type\n"
@@ -61,7 +61,20 @@ def check_file(page: Page) -> None:
 
 
 # Screens for the accessibility and layout checks: name -> (who, language) and how to reach it.
-SCREENS = ["signin", "home-signed-out", "home", "profile", "event-new", "event", "import-report"]
+SCREENS = [
+    "signin",
+    "home-signed-out",
+    "home",
+    "profile",
+    "event-new",
+    "event",
+    "import-report",
+    "badge",
+    "connect",
+    "connect-unknown",
+    "print",
+]
+UNKNOWN_BADGE = "0000-0000-0000-0000-0000-0000-0000"
 
 
 def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -> Page:
@@ -86,6 +99,18 @@ def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -
         choose_file(page, "attendees.csv", EVENTBRITE_CSV)
         check_file(page)
         expect(page.locator(".report")).to_be_visible()
+    elif name == "badge":
+        page = open_app(pages.new(ATTENDEE, language=language, **options), "/events/demo/badge")
+    elif name == "connect":
+        page = pages.new(ATTENDEE, language=language, **options)
+        token = api_get(page, "/api/events/demo/me/badge")["token"]
+        open_app(page, f"/B/{token}")
+    elif name == "connect-unknown":
+        page = open_app(pages.new(ATTENDEE, language=language, **options), f"/b/{UNKNOWN_BADGE}")
+    elif name == "print":
+        page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/badges")
+        expect(page.locator(".attendee-badges > li").first).to_be_visible()
+        wait_until(lambda: page.locator("img.sheet-image").evaluate("img => img.complete"))
     else:  # pragma: no cover - a typo in a test
         raise ValueError(name)
     screenshot(

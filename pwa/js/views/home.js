@@ -8,6 +8,7 @@ function eventCard(event) {
   const links = [];
   if (event.roles.includes("attendee")) {
     links.push(
+      h("a", { class: "button primary", href: `/events/${event.slug}/badge`, t: "home.badge_link" }),
       h("a", {
         class: "button",
         href: `/events/${event.slug}/profile`,
@@ -18,6 +19,7 @@ function eventCard(event) {
   if (event.roles.includes("organizer")) {
     links.push(
       h("a", { class: "button secondary", href: `/organize/${event.slug}`, t: "home.organize_link" }),
+      h("a", { class: "button secondary", href: `/organize/${event.slug}/badges`, t: "home.print_link" }),
     );
   }
   const dates = h("p", { class: "muted", "data-dates": "" });

@@ -278,6 +278,7 @@ export async function render(container, { params }) {
     h("h1", { tabindex: "-1", t: "import.title" }),
     h("p", {}, h("a", { href: `/organize/${slug}`, text: event.name })),
     count,
+    h("p", {}, h("a", { href: `/organize/${slug}/badges`, t: "import.print_link" })),
     checkForm,
     report,
     h(

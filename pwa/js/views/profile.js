@@ -196,6 +196,7 @@ export async function render(container, { params }) {
   container.append(
     h("h1", { tabindex: "-1", t: "profile.title" }),
     h("p", { class: "lead", text: event.name }),
+    h("p", {}, h("a", { href: `/events/${slug}/badge`, t: "profile.badge_link" })),
     form,
   );
   return {
