@@ -144,7 +144,8 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     # The OpenAPI viewer pages load their own scripts; everything else is locked down.
     if not scope["path"].startswith("/schema"):
         headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-    if scope["path"] in {"/sw.js", "/", "/index.html"} or scope["path"].startswith("/api"):
+    revalidate = scope["path"] in {"/sw.js", "/", "/index.html"} or scope["path"].startswith("/api")
+    if revalidate and "cache-control" not in headers:  # a handler's own (e.g. no-store) stands
         headers["cache-control"] = "no-cache"
 
 

@@ -96,6 +96,21 @@ def test_my_badge_shows_a_qr_that_scans_to_my_badge_url_also_offline(pages: Page
     page.context.set_offline(False)
 
 
+CACHED = """async (path) => {
+  await fetch(path);
+  const cache = await caches.open("enlace-api-v1");
+  return (await cache.match(path)) !== undefined;
+}"""
+
+
+def test_the_offline_cache_keeps_the_badge_data_but_not_downloads(pages: Pages) -> None:
+    page = open_app(pages.new(ATTENDEE, language="en", service_workers="allow"), "/")
+    wait_for_service_worker(page)
+    assert page.evaluate(CACHED, "/api/events/demo/me/badge") is True
+    assert page.evaluate(CACHED, "/api/events/demo/me/badge.png") is False
+    assert page.evaluate(CACHED, "/api/events/demo/me/badge.svg") is False
+
+
 def test_full_screen_shows_the_badge_alone_until_closed(pages: Pages) -> None:
     page = open_app(pages.new(ATTENDEE, language="en"), "/events/demo/badge")
     page.get_by_role("button", name="Full screen").click()
