@@ -291,3 +291,33 @@ async def test_a_print_run_of_nobody_is_refused_with_what_to_do(
     await act_as(client, settings, ORGANIZER)
     response = await client.post("/api/events/demo-event/badges/jobs", json={"q": "nobody-here"})
     assert (response.status_code, response.json()["code"]) == (422, "nothing_to_print")
+
+
+async def test_a_scan_comes_with_starters_in_the_readers_language(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    event_id = await event_with_people(settings)
+    await add_attendee(
+        settings,
+        event_id,
+        "marta@example.org",
+        name="Marta Gil",
+        looking_for=["Open Data"],
+        interests=["open data"],
+    )
+    lucia = await badge_of(client, settings, LUCIA)
+    await act_as(client, settings, "marta@example.org")
+    body = (await client.get(f"/api/badges/{lucia['token']}")).json()
+    # Lucía shares her interests only: the shared interest is used, her role is not.
+    assert body["starters"][0]["reason"] == {
+        "kind": "shared_interest",
+        "terms": ["open data"],
+    }
+    assert "Lucía" in body["starters"][0]["text"]
+    assert all("Data engineer" not in s["text"] for s in body["starters"])
+    assert (await client.patch("/api/me", json={"language": "en"})).status_code == 200
+    english = (await client.get(f"/api/badges/{lucia['token']}")).json()["starters"]
+    assert english[0]["text"] != body["starters"][0]["text"]
+    # The app asks in the language it shows.
+    asked = (await client.get(f"/api/badges/{lucia['token']}?lang=es")).json()["starters"]
+    assert asked[0]["text"] == body["starters"][0]["text"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from litestar import Controller, Response, get, post
@@ -85,11 +85,16 @@ class ScanController(Controller):
     path = "/api/badges"
     tags = ["badges"]
 
-    @get("/{token:str}", summary="Whose badge this is (for people of the same event)")
+    @get("/{token:str}", summary="Whose badge this is, and what to talk about")
     async def resolve(
-        self, token: FromPath[str], db: DbSession, account: CurrentAccount
+        self,
+        token: FromPath[str],
+        db: DbSession,
+        account: CurrentAccount,
+        lang: FromQuery[Literal["es", "en"] | None] = None,
     ) -> ScanOut:
-        return await service.resolve_scan(db, account, token)
+        # The app passes the language it shows; the account's language otherwise.
+        return await service.resolve_scan(db, account, token, lang or account.language)
 
 
 class BadgePrintController(Controller):

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from api.starters.schemas import StarterOut
+
 Layout = Literal["a4", "letter", "avery-5392"]
 
 
@@ -41,6 +43,7 @@ class ScanOut(msgspec.Struct):
     event_name: str
     card: CardOut
     is_me: bool
+    starters: list[StarterOut] = msgspec.field(default_factory=list)
 
 
 class PrintRequest(msgspec.Struct, forbid_unknown_fields=True):

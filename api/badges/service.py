@@ -14,6 +14,7 @@ from api.errors import Gone, NotFound
 from api.events.service import roles_in_event
 from api.models import Account, Attendee, Badge, Event, utcnow
 from api.profiles.schemas import SHAREABLE
+from api.starters.service import starters_between
 
 CHUNK = 1000
 
@@ -101,7 +102,9 @@ def badge_data(event: Event, attendee: Attendee, badge: Badge, base_url: str) ->
     )
 
 
-async def resolve_scan(session: AsyncSession, account: Account, scanned: str) -> ScanOut:
+async def resolve_scan(
+    session: AsyncSession, account: Account, scanned: str, language: str = "es"
+) -> ScanOut:
     """Whose badge `scanned` (a badge URL or typed code) is, for a person of the same event."""
     token = token_from_scan(scanned)
     if token is None:
@@ -126,11 +129,23 @@ async def resolve_scan(session: AsyncSession, account: Account, scanned: str) ->
             "their current badge.",
             code="badge_revoked",
         )
+    is_me = attendee.email == account.email
+    reader = (
+        None
+        if is_me
+        else await session.scalar(
+            select(Attendee).where(Attendee.event_id == event.id, Attendee.email == account.email)
+        )
+    )
     return ScanOut(
         event=event.slug,
         event_name=event.name,
         card=shared_card(attendee),
-        is_me=attendee.email == account.email,
+        is_me=is_me,
+        # Staff and organizers who are not attendees have no profile to start from.
+        starters=await starters_between(session, event, reader, attendee, language)
+        if reader is not None
+        else [],
     )
 
 

@@ -150,6 +150,9 @@ def test_a_badge_opened_signed_out_asks_to_sign_in_then_shows_the_card(pages: Pa
     expect(card).to_contain_text(scanned["organization"])
     expect(page.get_by_text("Attending Enlace Demo 2026")).to_be_visible()
     expect(page.get_by_text("This is your own badge.")).to_have_count(0)
+    starters = page.get_by_role("region", name="What to talk about").get_by_role("listitem")
+    expect(starters.first).to_contain_text("Why:")  # in the language the app shows
+    assert 1 <= starters.count() <= 3
     screenshot(page, "connect-en-390")
 
 

@@ -1,6 +1,7 @@
 // The connect page a badge's QR opens (/b/TOKEN): whose badge it is, or why it cannot be shown.
 import { api } from "../api.js";
 import { h } from "../dom.js";
+import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
 
 /** A page that explains why the badge is not shown, with what to do next. */
@@ -18,11 +19,39 @@ function problem(titleKey, bodyKeys, actions) {
 
 const homeLink = () => h("a", { class: "button", href: "/", t: "notfound.home" });
 
-/** The scanned person: their card, then the sections later features add (notes, starters). */
+/** What to talk about: one to three starters, each with the reason it was chosen. */
+function starters(list) {
+  if (!list?.length) return [];
+  return [
+    h(
+      "section",
+      { class: "starters", "aria-labelledby": "starters-title" },
+      h("h2", { id: "starters-title", t: "connect.starters_title" }),
+      h(
+        "ol",
+        { class: "starter-list" },
+        list.map((starter) =>
+          h(
+            "li",
+            { class: "starter" },
+            h("p", { class: "starter-text" }, starter.text),
+            h("p", {
+              class: "detail",
+              t: [`connect.reason.${starter.reason.kind}`, { terms: starter.reason.terms.join(", ") }],
+            }),
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+/** The scanned person: their card, what to talk about, then what later features add (notes). */
 function person(scan) {
   const sections = [
     h("p", { class: "muted", t: ["connect.at_event", { event: scan.event_name }] }),
     badgeCard(scan.card, { nameTag: "h1" }),
+    ...starters(scan.starters),
   ];
   if (scan.is_me) {
     sections.push(
@@ -47,7 +76,8 @@ export async function render(container, { params, navigate }) {
   const [token] = params;
   let scan;
   try {
-    scan = await api("GET", `/api/badges/${encodeURIComponent(token)}`);
+    const lang = encodeURIComponent(state.language);
+    scan = await api("GET", `/api/badges/${encodeURIComponent(token)}?lang=${lang}`);
   } catch (error) {
     if (error.code === "badge_not_found") {
       container.append(
