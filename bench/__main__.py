@@ -13,6 +13,7 @@ QR_SPEEDUP_TARGET = 4.0
 PDF_MS_PER_BADGE_TARGET = 1.5
 PDF_PEAK_MB_TARGET = 150
 SERVING_P99_MS_TARGET = 100  # while a print run renders: the server keeps answering
+STARTER_MS_TARGET = 1.0
 
 
 def run_module(module: str, *args: str) -> dict[str, object]:
@@ -63,6 +64,20 @@ def badge_benchmarks() -> list[str]:
     return failures
 
 
+def starter_benchmark() -> list[str]:
+    result = run_module("bench.starters")
+    p99 = float(result["p99_ms"])  # type: ignore[arg-type]
+    ok = p99 <= STARTER_MS_TARGET
+    print(
+        f"starters for one pair · {result['attendees']} attendees · "
+        f"mean {result['mean_ms']:.3f} ms, p99 {p99:.3f} ms (target ≤ {STARTER_MS_TARGET} ms) · "
+        f"index built once in "
+        f"{result['index_build_s']:.2f} s {'ok' if ok else 'MISSED'}"
+    )
+    (RESULTS / "starters.json").write_text(json.dumps(result, indent=2))
+    return [] if ok else ["starters"]
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     failures = []
@@ -84,6 +99,7 @@ def main() -> int:
         print(f"import 20k rows · {backend:10} · peak RSS {result['peak_rss_mb']} MB")
     (RESULTS / "import.json").write_text(json.dumps(results, indent=2))
     failures += badge_benchmarks()
+    failures += starter_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))
         return 1
