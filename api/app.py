@@ -14,6 +14,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
+from litestar.params import FromPath
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 from litestar.types import Message, Scope
@@ -35,11 +36,11 @@ from api.dependencies import (
     provide_settings,
     provide_transaction,
 )
-from api.errors import DomainError, status_for
+from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
 from api.imports.routes import ImportController
 from api.profiles.routes import ProfileController
-from api.settings import Settings, load_settings
+from api.settings import NODE_MODULES, Settings, load_settings
 
 log = logging.getLogger("enlace")
 
@@ -144,7 +145,8 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     # The OpenAPI viewer pages load their own scripts; everything else is locked down.
     if not scope["path"].startswith("/schema"):
         headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-    revalidate = scope["path"] in {"/sw.js", "/", "/index.html"} or scope["path"].startswith("/api")
+    path = scope["path"]
+    revalidate = path in {"/sw.js", "/", "/index.html"} or path.startswith(("/api", "/vendor"))
     if revalidate and "cache-control" not in headers:  # a handler's own (e.g. no-store) stands
         headers["cache-control"] = "no-cache"
 
@@ -156,6 +158,19 @@ async def health(state: State) -> dict[str, str]:
     async with state.engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+# Browser code from the npm registry (package-lock.json, installed by `make install`), served
+# from node_modules rather than copied into pwa/.
+VENDOR_FILES = {"jsQR.js": NODE_MODULES / "jsqr" / "dist" / "jsQR.js"}
+
+
+@get("/vendor/{name:str}", include_in_schema=False)
+async def vendor_file(name: FromPath[str]) -> File:
+    path = VENDOR_FILES.get(name)
+    if path is None or not path.exists():
+        raise NotFound("No such file.", code="not_found")
+    return File(path, content_disposition_type="inline", media_type="text/javascript")
 
 
 @get(APP_PATHS, include_in_schema=False)
@@ -183,6 +198,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health,
             app_shell,
+            vendor_file,
             get_me,
             update_me,
             SigninController,

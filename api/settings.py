@@ -16,6 +16,7 @@ class SettingsError(RuntimeError):
 
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
+NODE_MODULES = PWA_DIR.parent / "node_modules"
 
 
 class Settings(msgspec.Struct, kw_only=True):

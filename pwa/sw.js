@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "af611a20e794";
+const VERSION = "5b70f3fe287c";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -31,6 +31,7 @@ const SHELL = [
   "/icons/icon-512.png",
   "/icons/maskable-512.png",
   "/icons/apple-touch-icon-180.png",
+  "/vendor/jsQR.js",
 ];
 const SHELL_PATHS = new Set(SHELL);
 

@@ -77,3 +77,12 @@ async def test_the_app_shell_is_served_for_app_paths(client: AsyncTestClient[Any
         assert response.status_code == 200, path
         assert "text/html" in response.headers["content-type"], path
         assert '<script type="module"' in response.text, path
+
+
+async def test_the_qr_decoder_from_npm_is_served_for_the_app(client: AsyncTestClient[Any]) -> None:
+    response = await client.get("/vendor/jsQR.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "jsQR" in response.text[:400]
+    assert (await client.get("/vendor/../package.json")).status_code == 404
+    assert (await client.get("/vendor/nothing.js")).status_code == 404

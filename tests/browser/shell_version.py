@@ -11,24 +11,33 @@ import re
 import sys
 from pathlib import Path
 
+from api.app import VENDOR_FILES
+
 PWA = Path(__file__).resolve().parents[2] / "pwa"
 SW = PWA / "sw.js"
 VERSION_LINE = re.compile(r'^const VERSION = "([^"]*)";$', re.MULTILINE)
 SHELL_BLOCK = re.compile(r"^const SHELL = (\[.*?\]);$", re.MULTILINE | re.DOTALL)
 
 
-def shell_files() -> list[Path]:
-    """The files the service worker precaches ("/" is index.html)."""
+def shell_files() -> dict[str, Path]:
+    """The files the service worker precaches, by address ("/" is index.html; /vendor/ files
+    come from node_modules)."""
     block = SHELL_BLOCK.search(SW.read_text())
     assert block, "sw.js must declare const SHELL = [...];"
     paths = json.loads(re.sub(r",\s*\]", "]", block.group(1)))
-    return sorted({PWA / ("index.html" if p == "/" else p.lstrip("/")) for p in paths})
+    files = {}
+    for address in paths:
+        if address.startswith("/vendor/"):
+            files[address] = VENDOR_FILES[address.removeprefix("/vendor/")]
+        else:
+            files[address] = PWA / ("index.html" if address == "/" else address.lstrip("/"))
+    return files
 
 
 def expected_version() -> str:
     digest = hashlib.sha256()
-    for path in shell_files():
-        digest.update(path.relative_to(PWA).as_posix().encode())
+    for address, path in sorted(shell_files().items()):
+        digest.update(address.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 

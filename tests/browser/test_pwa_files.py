@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from api.app import VENDOR_FILES
 from tests.browser.shell_version import current_version, expected_version
 
 PWA = Path(__file__).resolve().parents[2] / "pwa"
@@ -53,8 +54,9 @@ def test_the_service_worker_precaches_every_shell_file() -> None:
         and path.suffix in {".html", ".css", ".js", ".json", ".png", ".webmanifest"}
         and path.name != "sw.js"
     }
-    assert files - listed == set(), "missing from SHELL in sw.js"
-    assert listed - files - {"/"} == set(), "listed in SHELL but not in pwa/"
+    vendor = {f"/vendor/{name}" for name in VENDOR_FILES}  # from node_modules, for offline use
+    assert (files | vendor) - listed == set(), "missing from SHELL in sw.js"
+    assert listed - files - vendor - {"/"} == set(), "listed in SHELL but not in pwa/"
     assert re.search(r'const VERSION = "[^"]+"', source)
     assert "skipWaiting()" in source.split('addEventListener("message"', 1)[1]
     assert source.count("skipWaiting()") == 1, "skipWaiting only when the page asks"
