@@ -268,12 +268,16 @@ def badges_command(event: str, out_path: Path, paper: str, stock: str | None, se
         console=console,
     )
     partial = out_path.with_name(out_path.name + ".part")
-    with progress, partial.open("wb") as pdf:
-        task = progress.add_task("Rendering badges", total=len(badges))
-        write_badge_sheets(
-            badges, layout, pdf, title, lambda done: progress.update(task, completed=done)
-        )
-    partial.replace(out_path)
+    try:
+        with progress, partial.open("wb") as pdf:
+            task = progress.add_task("Rendering badges", total=len(badges))
+            write_badge_sheets(
+                badges, layout, pdf, title, lambda done: progress.update(task, completed=done)
+            )
+        partial.replace(out_path)
+    except BaseException:  # also Ctrl-C: leave no half-written file behind
+        partial.unlink(missing_ok=True)
+        raise
     pages = -(-len(badges) // layout.per_page)
     badge_word = "badge" if len(badges) == 1 else "badges"
     page_word = "page" if pages == 1 else "pages"

@@ -202,3 +202,11 @@ def test_installed_fonts_cover_the_scripts_the_readme_promises() -> None:
 def test_characters_no_font_draws_are_left_out_rather_than_boxes() -> None:
     line = text.shape("Zoë \U0001f680", "bold")
     assert all(glyph.glyph_id != 0 for glyph in line.glyphs)  # glyph 0 is the "tofu" box
+
+
+def test_a_word_wider_than_the_line_is_split_and_the_rest_of_the_name_kept() -> None:
+    name = "Wolfeschlegelsteinhausenbergerdorff Hubert Blaine"
+    block = text.fit(name, "bold", 110, 77, 29, 11, 3)
+    assert block.size == 11 and len(block.lines) == 3
+    assert block.lines[-1].width == text.shape("Hubert Blaine", "bold").width  # nothing cut off
+    assert all(line.width * block.size <= 110 for line in block.lines)

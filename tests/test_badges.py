@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import time
 from typing import Any
+from xml.etree import ElementTree
 
 import anyio
 import pytest
@@ -14,7 +16,9 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from api.models import Account, Badge, EventRole
+from api.badges import jobs, service
+from api.db import create_engine, session_factory, transaction
+from api.models import Account, Attendee, Badge, Event, EventRole
 from api.settings import Settings
 from tests.conftest import add_account, add_attendee, add_event, run_in_db, sign_in
 
@@ -321,3 +325,88 @@ async def test_a_scan_comes_with_starters_in_the_readers_language(
     # The app asks in the language it shows.
     asked = (await client.get(f"/api/badges/{lucia['token']}?lang=es")).json()["starters"]
     assert asked[0]["text"] == body["starters"][0]["text"]
+
+
+async def test_two_requests_issuing_the_same_badge_at_once_agree_on_it(settings: Settings) -> None:
+    await event_with_people(settings)
+    engine = create_engine(settings)
+    factory = session_factory(engine)
+
+    async def issue() -> str:
+        async with transaction(factory) as session:
+            pedro = await session.scalar(select(Attendee).where(Attendee.email == PEDRO))
+            assert pedro is not None
+            badge = await service.active_badge(session, pedro)
+            await anyio.sleep(0.2)  # keep the transaction open while the other one tries
+            return badge.token
+
+    try:
+        first, second = await asyncio.gather(issue(), issue())
+    finally:
+        await engine.dispose()
+    assert first == second
+
+    async def count(session: Any) -> int:
+        return int(await session.scalar(select(func.count()).select_from(Badge)))
+
+    assert await run_in_db(settings, count) == 1
+
+
+async def test_an_organizer_cannot_reach_another_events_attendees(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    other_event = await add_event(settings, "other-event", name="Otro evento")
+    await add_attendee(settings, other_event, "zoe@example.org", name="Zoe")
+
+    async def zoe_id(session: Any) -> int:
+        return int(
+            await session.scalar(select(Attendee.id).where(Attendee.email == "zoe@example.org"))
+        )
+
+    zoe = await run_in_db(settings, zoe_id)
+    await act_as(client, settings, ORGANIZER)
+    for method, path in (
+        ("GET", f"/api/events/demo-event/attendees/{zoe}/badge.png"),
+        ("GET", f"/api/events/demo-event/attendees/{zoe}/badge.svg"),
+        ("POST", f"/api/events/demo-event/attendees/{zoe}/badge/reissue"),
+    ):
+        response = await client.request(method, path)
+        assert (response.status_code, response.json()["code"]) == (404, "attendee_not_found")
+    chosen = await client.post("/api/events/demo-event/badges/jobs", json={"attendee_ids": [zoe]})
+    assert (chosen.status_code, chosen.json()["code"]) == (422, "nothing_to_print")
+
+
+async def test_a_name_with_control_characters_still_gives_a_valid_svg(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await event_with_people(settings)
+    await act_as(client, settings, LUCIA)
+    edited = await client.patch(
+        "/api/events/demo-event/me", json={"name": 'Lucía\u0001 <García> & \u202e"Co"'}
+    )
+    assert edited.status_code == 200
+    assert edited.json()["name"] == 'Lucía <García> & "Co"'  # controls stripped, as on import
+    svg = (await client.get("/api/events/demo-event/me/badge.svg")).text
+    ElementTree.fromstring(svg)  # noqa: S314 - our own output; it must be well-formed XML
+
+
+async def test_a_failed_print_run_says_so_and_leaves_no_partial_file(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    event_id = await event_with_people(settings)
+    engine = create_engine(settings)
+    factory = session_factory(engine)
+    try:
+        async with transaction(factory) as session:
+            event = await session.get_one(Event, event_id)
+            job = await jobs.create_job(session, event, None, "a4", 1)
+        # An unknown layout makes the rendering itself fail.
+        await jobs.run_job(factory, settings.data_dir, job.id, "no-such-layout", "T", [])
+        async with transaction(factory) as session:
+            described = jobs.describe_job(await jobs.find_job(session, event, job.id))
+    finally:
+        await engine.dispose()
+    assert (described.status, described.error) == ("failed", "render_failed")
+    assert list((settings.data_dir / "badges").iterdir()) == []
+    assert "print run" in caplog.text

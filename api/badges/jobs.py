@@ -56,7 +56,7 @@ async def find_job(session: AsyncSession, event: Event, job_id: str) -> BadgeJob
 def describe_job(job: BadgeJob) -> PrintJobOut:
     status, error = job.status, job.error
     if status == "running" and utcnow() - job.updated_at > STALE_AFTER:
-        status, error = "failed", "The server stopped during this print run. Start it again."
+        status, error = "failed", "server_stopped"
     return PrintJobOut(
         id=job.id, layout=job.layout, status=status, total=job.total, done=job.done, error=error
     )
@@ -64,8 +64,13 @@ def describe_job(job: BadgeJob) -> PrintJobOut:
 
 def finished_file(job: BadgeJob, data_dir: Path) -> Path:
     path = job_file(data_dir, job.id)
-    if job.status != "done" or not path.exists():
+    if job.status != "done":
         raise Conflict("This print run has not finished yet.", code="print_job_not_ready")
+    if not path.exists():
+        raise NotFound(
+            "This PDF was removed (files are kept a day). Create it again.",
+            code="print_job_expired",
+        )
     return path
 
 
@@ -104,17 +109,22 @@ async def run_job(
 
     try:
         done = await anyio.to_thread.run_sync(render)
-    except Exception as exc:  # reported to the organizer; the server keeps running
-        logger.exception("print run %s failed", job_id)
+        partial.replace(path)
+    except BaseException as exc:
+        # Also on cancellation (the server stopping): no half-written file stays behind, and
+        # the organizer sees a failure to retry instead of a run that never ends.
+        logger.error("print run %s failed", job_id, exc_info=exc)
         partial.unlink(missing_ok=True)
-        await save({"status": "failed", "error": f"Rendering failed: {exc}"[:300]})
+        with anyio.CancelScope(shield=True):
+            await save({"status": "failed", "error": "render_failed"})
+        if not isinstance(exc, Exception):
+            raise
         return
-    partial.replace(path)
     await save({"status": "done", "done": done})
 
 
 def _remove_old_files(folder: Path) -> None:
     cutoff = time.time() - KEEP_FILES.total_seconds()
-    for old in folder.glob("*.pdf"):
+    for old in [*folder.glob("*.pdf"), *folder.glob("*.part")]:
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)

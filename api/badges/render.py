@@ -296,6 +296,20 @@ def _svg_marks(
     return parts
 
 
+def _xml_text(text: str) -> str:
+    """Text safe inside an XML attribute or element: escaped, without characters XML forbids."""
+    return escape("".join(char for char in text if _xml_allowed(ord(char))))
+
+
+def _xml_allowed(code: int) -> bool:
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or code > 0xFFFF
+    )
+
+
 def _svg_document(
     width: float, height: float, body: list[str], glyph_ids: dict[tuple[Face, int], str], label: str
 ) -> str:
@@ -305,8 +319,8 @@ def _svg_document(
     ]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.2f}pt" height="{height:.2f}pt" '
-        f'viewBox="0 0 {width:.2f} {height:.2f}" role="img" aria-label="{escape(label)}">'
-        f"<title>{escape(label)}</title><defs>{''.join(defs)}</defs>"
+        f'viewBox="0 0 {width:.2f} {height:.2f}" role="img" aria-label="{_xml_text(label)}">'
+        f"<title>{_xml_text(label)}</title><defs>{''.join(defs)}</defs>"
         f'<rect width="100%" height="100%" fill="#fff"/>{"".join(body)}</svg>'
     )
 

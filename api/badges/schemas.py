@@ -58,4 +58,4 @@ class PrintJobOut(msgspec.Struct):
     status: str  # running, done, failed
     total: int
     done: int
-    error: str = ""
+    error: str = ""  # a code: render_failed, server_stopped

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Row, insert, select, update
+from sqlalchemy import ColumnElement, Insert, Row, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from api.badges.render import BadgeData
 from api.badges.schemas import BadgeOut, CardOut, ScanOut
 from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
 from api.errors import Gone, NotFound
-from api.events.service import roles_in_event
-from api.models import Account, Attendee, Badge, Event, utcnow
+from api.models import Account, Attendee, Badge, Event, EventRole, utcnow
 from api.profiles.schemas import SHAREABLE
 from api.starters.service import starters_between
 
@@ -23,6 +24,22 @@ def _unknown_badge() -> NotFound:
     # One answer for unknown, malformed, and other events' badges: no oracle for outsiders.
     return NotFound(
         "No badge with this code. Check the code and try again.", code="badge_not_found"
+    )
+
+
+def _insert_new_badges(session: AsyncSession) -> Insert:
+    """INSERT of badges that skips attendees who meanwhile got an active one elsewhere.
+
+    Two requests may issue for the same attendee at once (PostgreSQL runs them concurrently);
+    the partial unique index keeps one active badge and the other insert quietly does nothing.
+    """
+    where = Badge.revoked_at.is_(None)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(Badge).on_conflict_do_nothing(
+            index_elements=["attendee_id"], index_where=where
+        )
+    return sqlite.insert(Badge).on_conflict_do_nothing(
+        index_elements=["attendee_id"], index_where=where
     )
 
 
@@ -40,24 +57,29 @@ async def issue_missing_badges(session: AsyncSession, event_id: int) -> int:
             {"attendee_id": attendee_id, "token": new_token(), "issued_at": now}
             for attendee_id in missing[start : start + CHUNK]
         ]
-        await session.execute(insert(Badge), rows)
+        await session.execute(_insert_new_badges(session), rows)
     return len(missing)
 
 
 async def active_badge(session: AsyncSession, attendee: Attendee) -> Badge:
     """The attendee's current badge, issued now if they have none yet."""
-    badge = await session.scalar(
-        select(Badge).where(Badge.attendee_id == attendee.id, Badge.revoked_at.is_(None))
-    )
+    current = select(Badge).where(Badge.attendee_id == attendee.id, Badge.revoked_at.is_(None))
+    badge = await session.scalar(current)
     if badge is None:
-        badge = Badge(attendee_id=attendee.id, token=new_token())
-        session.add(badge)
-        await session.flush()
+        await session.execute(
+            _insert_new_badges(session).values(
+                attendee_id=attendee.id, token=new_token(), issued_at=utcnow()
+            )
+        )
+        badge = await session.scalar(current)
+    assert badge is not None  # inserted here, or by a concurrent request that won
     return badge
 
 
 async def reissue_badge(session: AsyncSession, attendee: Attendee) -> Badge:
     """Revoke the attendee's badge at once and issue a new token."""
+    # Concurrent reissues of one person run one after the other (PostgreSQL row lock).
+    await session.execute(select(Attendee.id).where(Attendee.id == attendee.id).with_for_update())
     await session.execute(
         update(Badge)
         .where(Badge.attendee_id == attendee.id, Badge.revoked_at.is_(None))
@@ -109,19 +131,24 @@ async def resolve_scan(
     token = token_from_scan(scanned)
     if token is None:
         raise _unknown_badge()
+    # One query whether the token is unknown or of an event the scanner is not part of, so
+    # neither answer nor timing tells an outsider that a token exists.
+    colleague = aliased(Attendee)
+    member = or_(
+        exists().where(EventRole.event_id == Event.id, EventRole.account_id == account.id),
+        exists().where(colleague.event_id == Event.id, colleague.email == account.email),
+    )
     found = (
         await session.execute(
             select(Badge, Attendee, Event)
             .join(Attendee, Attendee.id == Badge.attendee_id)
             .join(Event, Event.id == Attendee.event_id)
-            .where(Badge.token == token)
+            .where(Badge.token == token, member)
         )
     ).first()
     if found is None:
         raise _unknown_badge()
     badge, attendee, event = found
-    if not await roles_in_event(session, event, account):
-        raise _unknown_badge()
     if badge.revoked_at is not None:
         # Said only to people of the same event, who may have scanned an old printout.
         raise Gone(

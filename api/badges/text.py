@@ -329,14 +329,30 @@ def _wrap_and_cut(text: str, weight: str, width_em: float, max_lines: int) -> li
     lines: list[Line] = []
     rest = text
     while len(lines) < max_lines - 1:
-        fits = [p for p in _break_points(rest) if shape(rest[:p].strip(), weight).width <= width_em]
-        if not fits:
+        if shape(rest, weight).width <= width_em:
             break
-        lines.append(shape(rest[: fits[-1]].strip(), weight))
-        rest = rest[fits[-1] :].strip()
+        fits = [p for p in _break_points(rest) if shape(rest[:p].strip(), weight).width <= width_em]
+        # A word wider than the line is split inside, rather than losing the words after it.
+        cut = fits[-1] if fits else _longest_start(rest, weight, width_em)
+        if cut == 0:
+            break
+        lines.append(shape(rest[:cut].strip(), weight))
+        rest = rest[cut:].strip()
     last = shape(rest, weight)
     lines.append(last if last.width <= width_em else _truncated(rest, weight, width_em))
     return lines
+
+
+def _longest_start(text: str, weight: str, width_em: float) -> int:
+    """How many characters of `text` fit in `width_em`."""
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if shape(text[:middle], weight).width <= width_em:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _truncated(text: str, weight: str, width_em: float) -> Line:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from msgspec import UNSET, structs
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import Invalid, NotFound
+from api.imports.parse import clean_text
 from api.models import Account, Attendee, Event, utcnow
 from api.profiles.schemas import SHAREABLE, ProfileOut, ProfileUpdate
 from api.vocabulary import normalize_term
@@ -45,7 +44,8 @@ def describe_profile(event: Event, attendee: Attendee) -> ProfileOut:
 
 
 def _clean(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", value).split())
+    # The same cleaning as an import: NFC, no control or invisible direction characters.
+    return clean_text(value)[0]
 
 
 def _dedupe(values: list[str]) -> list[str]:
@@ -68,7 +68,7 @@ def apply_profile_update(attendee: Attendee, data: ProfileUpdate) -> None:
         elif name in LIST_FIELDS:
             value = _dedupe(value)
         elif name == "bio":
-            value = unicodedata.normalize("NFC", value).strip()
+            value = clean_text(value, keep_newlines=True)[0]
         else:
             value = _clean(value)
         if name == "name" and not value:
