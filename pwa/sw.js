@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "5b70f3fe287c";
+const VERSION = "8ba21242adbd";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -13,6 +13,7 @@ const SHELL = [
   "/js/dom.js",
   "/js/fields.js",
   "/js/i18n.js",
+  "/js/scanner.js",
   "/js/state.js",
   "/js/term-list.js",
   "/js/updates.js",
@@ -24,6 +25,7 @@ const SHELL = [
   "/js/views/not-found.js",
   "/js/views/print.js",
   "/js/views/profile.js",
+  "/js/views/scan.js",
   "/js/views/signin.js",
   "/i18n/en.json",
   "/i18n/es.json",

@@ -12,6 +12,7 @@ import * as importer from "./views/import.js";
 import * as notFound from "./views/not-found.js";
 import * as print from "./views/print.js";
 import * as profile from "./views/profile.js";
+import * as scan from "./views/scan.js";
 import * as signin from "./views/signin.js";
 
 // [address pattern, view, needs a signed-in account]
@@ -21,6 +22,7 @@ const ROUTES = [
   [/^\/signin$/, signin, false],
   [/^\/events\/([a-z0-9-]+)\/profile$/, profile, true],
   [/^\/events\/([a-z0-9-]+)\/badge$/, badge, true],
+  [/^\/events\/([a-z0-9-]+)\/scan$/, scan, true],
   // A badge's QR URL is upper case (compact QR mode); typed links may be lower case.
   [/^\/[bB]\/([0-9A-Za-z-]+)\/?$/, connect, true],
   [/^\/organize\/new$/, eventForm, true],
@@ -97,7 +99,11 @@ async function render({ focus = true } = {}) {
     }
     container.replaceChildren(...notFound.failure(error));
   }
-  if (count !== renderCount) return; // a newer navigation won
+  if (count !== renderCount) {
+    handle?.leave?.(); // a newer navigation won: release what this view holds (the camera)
+    return;
+  }
+  currentView?.leave?.();
   main.replaceChildren(container);
   main.removeAttribute("aria-busy");
   currentView = handle;

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from tests.conftest import mail_code, read_outbox, run_coroutine, wipe
@@ -187,20 +188,24 @@ class Pages:
         locale: str = "es-ES",
         viewport: dict[str, int] | None = None,
         service_workers: str = "block",
+        browser: Browser | None = None,
+        permissions: list[str] | None = None,
     ) -> Page:
         """A fresh page, signed in as `email` (through the real sign-in screen, once per run),
-        with `language` saved as the person's own choice when given."""
+        with `language` saved as the person's own choice when given; in `browser` (e.g. one
+        with a fake camera) instead of the shared one, granted `permissions` (e.g. "camera")."""
         state = sign_in_state(self, email) if email else None
         if language:
             state = state or {"cookies": []}
             saved = [{"name": "enlace.language", "value": language}]
             state["origins"] = [{"origin": self.server.url, "localStorage": saved}]
-        context = self.browser.new_context(
+        context = (browser or self.browser).new_context(
             base_url=self.server.url,
             viewport=viewport or PHONE,
             locale=locale,
             storage_state=state,
             service_workers=service_workers,  # type: ignore[arg-type]
+            permissions=permissions,
         )
         context.set_default_timeout(10_000)
         self.contexts.append(context)
@@ -291,6 +296,36 @@ def sign_in_state(pages: Pages, email: str) -> Any:
         finally:
             context.close()
     return json.loads(json.dumps(pages.server.signed_in[email]))
+
+
+def write_y4m(path: Path, frame: Image.Image, seconds: float = 2.0, fps: int = 10) -> Path:
+    """A Y4M video (4:2:0) showing `frame` still, for Chromium's fake camera (which loops it)."""
+    gray = frame.convert("L")
+    width, height = gray.size
+    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)  # no colour: U and V at the middle
+    picture = b"FRAME\n" + gray.tobytes() + chroma
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(max(1, round(seconds * fps))):
+            out.write(picture)
+    return path
+
+
+@contextmanager
+def fake_camera_browser(video: Path | None = None) -> Iterator[Browser]:
+    """A Chromium of its own whose camera plays `video` (Y4M; a test pattern when None).
+
+    The camera permission is not granted by a prompt here: a context granted "camera" gets the
+    stream, any other is refused at once, as when a person blocks the camera.
+    """
+    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream"]
+    if video is not None:
+        args.append(f"--use-file-for-fake-video-capture={video}")
+    browser = POOL.start().chromium.launch(executable_path=str(CHROMIUM), args=args)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def run_axe(page: Page) -> list[dict[str, Any]]:

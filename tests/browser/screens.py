@@ -73,6 +73,7 @@ SCREENS = [
     "connect",
     "connect-unknown",
     "print",
+    "scan",
 ]
 UNKNOWN_BADGE = "0000-0000-0000-0000-0000-0000-0000"
 
@@ -107,6 +108,10 @@ def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -
         open_app(page, f"/B/{token}")
     elif name == "connect-unknown":
         page = open_app(pages.new(ATTENDEE, language=language, **options), f"/b/{UNKNOWN_BADGE}")
+    elif name == "scan":
+        # The shared Chromium has no camera: the scanner says so and offers to type the code.
+        page = open_app(pages.new(ATTENDEE, language=language, **options), "/events/demo/scan")
+        expect(page.locator(".scan-problem")).to_be_visible()
     elif name == "print":
         page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/badges")
         expect(page.locator(".attendee-badges > li").first).to_be_visible()

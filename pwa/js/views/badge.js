@@ -169,7 +169,12 @@ export async function render(container, { params }) {
     h("p", { class: "lead", text: badge.event_name }),
     box,
     h("p", { class: "muted", t: "badge.how_to" }),
-    h("div", { class: "actions sticky-actions" }, fullButton),
+    h(
+      "div",
+      { class: "actions actions-row sticky-actions" },
+      fullButton,
+      h("a", { class: "button", href: `/events/${slug}/scan`, t: "scan.link" }),
+    ),
     h(
       "section",
       { class: "stack", "aria-labelledby": cardHeadingId },

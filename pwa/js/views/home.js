@@ -8,6 +8,7 @@ function eventCard(event) {
   const links = [];
   if (event.roles.includes("attendee")) {
     links.push(
+      h("a", { class: "button primary", href: `/events/${event.slug}/scan`, t: "scan.link" }),
       h("a", { class: "button primary", href: `/events/${event.slug}/badge`, t: "home.badge_link" }),
       h("a", {
         class: "button",

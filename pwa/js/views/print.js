@@ -267,7 +267,7 @@ export async function render(container, { params }) {
         announce("print.ready", { count: job.total, layout: { t: layoutKey(job.layout) } });
         download.focus();
       } else {
-        runMessage.show("print.failed", { detail: job.error });
+        runMessage.show(job.error === "server_stopped" ? "print.failed_stopped" : "print.failed");
       }
     } catch (error) {
       runMessage.error(error);
