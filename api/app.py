@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,7 @@ from api.badges.routes import (
     MyBadgeController,
     ScanController,
 )
+from api.connections.routes import ConnectionController, SyncController
 from api.db import create_engine, session_factory
 from api.dependencies import (
     AppSettings,
@@ -189,6 +191,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = session_factory(engine)
+        # Everything loaded at start-up lives as long as the server: keep it out of the cyclic
+        # garbage collector, whose full passes over it paused requests for 70-85 ms (scan p99).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -209,6 +215,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ScanController,
             BadgePrintController,
             AttendeeBadgeController,
+            SyncController,
+            ConnectionController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),

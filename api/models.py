@@ -234,3 +234,49 @@ class BadgeJob(Base):
     error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Connection(Base):
+    """Someone an attendee met: directional, one row per (event, owner, other), merged on rescan."""
+
+    __tablename__ = "connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    first_met_at: Mapped[datetime]
+    last_met_at: Mapped[datetime]
+    scan_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Private to the owner: never shown to the other person, nor in any aggregate.
+    note: Mapped[str] = mapped_column(Text, default="")
+    note_revision: Mapped[int] = mapped_column(Integer, default=0)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Removed by its owner (hidden); a later scan restores it with its note and tags.
+    removed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # Owner first: "my connections" and "is this pair connected" both start from it.
+        UniqueConstraint("owner_id", "other_id", "event_id"),
+        Index("ix_connections_other", "other_id", "event_id"),
+    )
+
+
+class SyncOperation(Base):
+    """An offline write already applied: its client id, a hash of its payload, and its result."""
+
+    __tablename__ = "sync_operations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # Inserted in the same savepoint as the operation's effect; the unique constraint is what
+    # makes a replay (or a concurrent duplicate) apply nothing twice.
+    op_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(16))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("account_id", "op_id"),)

@@ -13,6 +13,9 @@ QR_SPEEDUP_TARGET = 4.0
 PDF_MS_PER_BADGE_TARGET = 1.5
 PDF_PEAK_MB_TARGET = 150
 SERVING_P99_MS_TARGET = 100  # while a print run renders: the server keeps answering
+OUTBOX_OPS_PER_S_TARGET = 10_000  # applied exactly once (first pass and replay)
+INGEST_SPEEDUP_TARGET = 6.0  # one scan per request, against commit-per-scan in the same run
+INGEST_P99_MS_TARGET = 60
 STARTER_MS_TARGET = 1.0
 
 
@@ -78,6 +81,36 @@ def starter_benchmark() -> list[str]:
     return [] if ok else ["starters"]
 
 
+def sync_benchmarks() -> list[str]:
+    failures = []
+    replay = run_module("bench.sync", "replay")
+    first, again = int(replay["first_ops_per_s"]), int(replay["replay_ops_per_s"])  # type: ignore[call-overload]
+    ok = min(first, again) >= OUTBOX_OPS_PER_S_TARGET and replay["exactly_once"] is True
+    print(
+        f"outbox replay · {replay['operations']} operations in batches of {replay['batch']} · "
+        f"first {first} ops/s, replay {again} ops/s (target ≥ {OUTBOX_OPS_PER_S_TARGET}) · "
+        f"exactly once {replay['exactly_once']} {'ok' if ok else 'MISSED'}"
+    )
+    if not ok:
+        failures.append("outbox replay")
+    ingest = run_module("bench.sync", "ingest")
+    sync, baseline = ingest["sync"], ingest["baseline"]
+    assert isinstance(sync, dict) and isinstance(baseline, dict)
+    speedup = float(ingest["speedup"])  # type: ignore[arg-type]
+    ok = speedup >= INGEST_SPEEDUP_TARGET and sync["p99_ms"] <= INGEST_P99_MS_TARGET
+    print(
+        f"scan ingest over HTTP (SQLite, {ingest['clients']} clients, one scan per request) · "
+        f"/api/sync {sync['per_s']}/s p50 {sync['p50_ms']} ms p99 {sync['p99_ms']} ms · "
+        f"commit-per-scan {baseline['per_s']}/s p99 {baseline['p99_ms']} ms · {speedup:.1f}× "
+        f"(target ≥ {INGEST_SPEEDUP_TARGET}×, p99 ≤ {INGEST_P99_MS_TARGET} ms) "
+        f"{'ok' if ok else 'MISSED'}"
+    )
+    if not ok:
+        failures.append("scan ingest")
+    (RESULTS / "sync.json").write_text(json.dumps({"replay": replay, "ingest": ingest}, indent=2))
+    return failures
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     failures = []
@@ -99,6 +132,7 @@ def main() -> int:
         print(f"import 20k rows · {backend:10} · peak RSS {result['peak_rss_mb']} MB")
     (RESULTS / "import.json").write_text(json.dumps(results, indent=2))
     failures += badge_benchmarks()
+    failures += sync_benchmarks()
     failures += starter_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from api.models import Attendee, Event, Interest
 from api.starters.engine import EventIndex, Person, Starter, VocabularyTerm, starters_for
@@ -13,6 +18,10 @@ from api.starters.schemas import ReasonOut, StarterOut
 
 _INDEXES: OrderedDict[tuple[int, int, str, str], EventIndex] = OrderedDict()
 _KEEP = 16
+# How long an index is used without asking the database whether the attendees changed: a scan
+# must not pay for that check (a scan of the attendees table) every time.
+RECHECK_SECONDS = 10.0
+_CHECKED: dict[tuple[int, str], tuple[float, EventIndex]] = {}
 
 
 def person_from(attendee: Attendee) -> Person:
@@ -29,31 +38,86 @@ def person_from(attendee: Attendee) -> Person:
     )
 
 
-async def event_index(session: AsyncSession, event: Event) -> EventIndex:
-    """The event's vocabulary and interest frequencies, rebuilt only when attendees change."""
-    count, changed = (
-        await session.execute(
-            select(func.count(), func.max(Attendee.updated_at)).where(Attendee.event_id == event.id)
-        )
-    ).one()
-    key = (event.id, int(count), str(changed), str(event.updated_at))
+def _fingerprint(event_id: int, row: Any, event_updated: object) -> tuple[int, int, str, str]:
+    count, changed = row
+    return (event_id, int(count), str(changed), str(event_updated))
+
+
+def _changes(event_id: int) -> Select[int, datetime]:
+    return select(func.count(), func.max(Attendee.updated_at)).where(Attendee.event_id == event_id)
+
+
+def _cached(key: tuple[int, int, str, str]) -> EventIndex | None:
     index = _INDEXES.get(key)
     if index is not None:
         _INDEXES.move_to_end(key)
-        return index
-    terms = [
-        VocabularyTerm(row.key, row.label_en, row.label_es, tuple(row.aliases))
-        for row in await session.scalars(select(Interest).where(Interest.event_id == event.id))
-    ]
-    index = EventIndex(terms)
-    for (interests,) in await session.execute(
-        select(Attendee.interests).where(Attendee.event_id == event.id)
-    ):
-        index.count(Person(id=0, name="", interests=tuple(interests)))
+    return index
+
+
+def _remember(key: tuple[int, int, str, str], index: EventIndex) -> EventIndex:
     _INDEXES[key] = index
     while len(_INDEXES) > _KEEP:
         _INDEXES.popitem(last=False)
     return index
+
+
+def _build(terms: Iterable[Interest], interests: Iterable[Sequence[str]]) -> EventIndex:
+    index = EventIndex(
+        VocabularyTerm(row.key, row.label_en, row.label_es, tuple(row.aliases)) for row in terms
+    )
+    for held in interests:
+        index.count(Person(id=0, name="", interests=tuple(held)))
+    return index
+
+
+def _recent(event: tuple[int, str]) -> EventIndex | None:
+    checked = _CHECKED.get(event)
+    if checked is not None and time.monotonic() - checked[0] < RECHECK_SECONDS:
+        return checked[1]
+    return None
+
+
+def _checked(event: tuple[int, str], index: EventIndex) -> EventIndex:
+    if len(_CHECKED) > 4 * _KEEP:
+        _CHECKED.clear()
+    _CHECKED[event] = (time.monotonic(), index)
+    return index
+
+
+async def event_index(session: AsyncSession, event: Event) -> EventIndex:
+    """The event's vocabulary and interest frequencies, rebuilt only when attendees change."""
+    # An event is known by its id and last edit (ids repeat after a database is emptied).
+    version = (event.id, str(event.updated_at))
+    recent = _recent(version)
+    if recent is not None:
+        return recent
+    key = _fingerprint(
+        event.id, (await session.execute(_changes(event.id))).one(), event.updated_at
+    )
+    index = _cached(key)
+    if index is None:
+        terms = await session.scalars(select(Interest).where(Interest.event_id == event.id))
+        rows = await session.execute(
+            select(Attendee.interests).where(Attendee.event_id == event.id)
+        )
+        index = _remember(key, _build(list(terms), (held for (held,) in rows)))
+    return _checked(version, index)
+
+
+def event_index_sync(db: Session, event_id: int) -> EventIndex:
+    """`event_index` for code that runs on a synchronous session (the sync writer thread)."""
+    updated = db.scalar(select(Event.updated_at).where(Event.id == event_id))
+    version = (event_id, str(updated))
+    recent = _recent(version)
+    if recent is not None:
+        return recent
+    key = _fingerprint(event_id, db.execute(_changes(event_id)).one(), updated)
+    index = _cached(key)
+    if index is None:
+        terms = db.scalars(select(Interest).where(Interest.event_id == event_id))
+        rows = db.execute(select(Attendee.interests).where(Attendee.event_id == event_id))
+        index = _remember(key, _build(list(terms), (held for (held,) in rows)))
+    return _checked(version, index)
 
 
 def describe(starters: list[Starter]) -> list[StarterOut]:

@@ -1,0 +1,1 @@
+"""Connections between attendees, and the offline outbox that records them exactly once."""

@@ -1,0 +1,88 @@
+"""The outbox endpoint, my connections, who connected with me, and the offline directory."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from api.connections import service
+from api.connections.schemas import (
+    ConnectedWithMeOut,
+    ConnectionOut,
+    DirectoryOut,
+    SyncIn,
+    SyncOut,
+)
+from api.dependencies import SESSION_COOKIE, AppSettings, CurrentAccount, DbSession
+from api.events.service import event_for
+from api.profiles.service import own_attendee
+
+PRIVATE = {"Cache-Control": "private, no-store"}
+Search = Annotated[str, QueryParameter(max_length=200)]
+
+
+def _outbox(state: State, database_url: str) -> service.Outbox:
+    """The app's outbox writer, made on first use (it needs the engine the lifespan opened)."""
+    outbox: service.Outbox | None = state.get("connections_outbox")
+    if outbox is None:
+        outbox = service.open_outbox(database_url, state.sessionmaker)
+        state["connections_outbox"] = outbox
+    return outbox
+
+
+class SyncController(Controller):
+    path = "/api/sync"
+    tags = ["connections"]
+
+    # No `db` or `account` dependency on purpose: the batch is applied in a transaction of its
+    # own (on SQLite grouped with other requests'), which signs the cookie in itself.
+    @post(status_code=200, summary="Apply the phone's outbox: each operation exactly once")
+    async def sync(
+        self,
+        data: JSONBody[SyncIn],
+        request: Request[Any, Any, State],
+        state: State,
+        settings: AppSettings,
+    ) -> SyncOut:
+        outbox = _outbox(state, settings.database_url)
+        results = await outbox.apply(request.cookies.get(SESSION_COOKIE), data.operations)
+        return SyncOut(results=results)
+
+
+class ConnectionController(Controller):
+    path = "/api/events/{slug:str}"
+    tags = ["connections"]
+
+    @get("/connections", summary="My connections, with my private notes and tags")
+    async def my_connections(
+        self,
+        slug: FromPath[str],
+        db: DbSession,
+        account: CurrentAccount,
+        q: FromQuery[Search] = "",
+        tag: FromQuery[Search] = "",
+    ) -> Response[list[ConnectionOut]]:
+        event, _ = await event_for(db, slug, account, ("attendee",))
+        me = await own_attendee(db, event, account)
+        found = await service.my_connections(db, event, me, q, tag)
+        return Response(found, headers=PRIVATE)
+
+    @get("/connected-with-me", summary="Who connected with me (their cards only)")
+    async def connected_with_me(
+        self, slug: FromPath[str], db: DbSession, account: CurrentAccount
+    ) -> list[ConnectedWithMeOut]:
+        event, _ = await event_for(db, slug, account, ("attendee",))
+        me = await own_attendee(db, event, account)
+        return await service.connected_with_me(db, event, me)
+
+    @get("/directory", summary="The event's cards for offline scans, keyed without badge tokens")
+    async def directory(
+        self, slug: FromPath[str], db: DbSession, account: CurrentAccount, settings: AppSettings
+    ) -> Response[DirectoryOut]:
+        event, _ = await event_for(db, slug, account, ("attendee",))
+        me = await own_attendee(db, event, account)
+        found = await service.directory(db, event, me, settings.secret_key)
+        return Response(found, headers=PRIVATE)

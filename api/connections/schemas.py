@@ -1,0 +1,162 @@
+"""Connection and outbox payloads.
+
+An outbox operation arrives as a plain object and is validated on its own (see
+`api.connections.service.apply_operations`), so one malformed operation is answered `invalid`
+without failing the rest of its batch. Structs an older offline client may still send keep their
+fields; new fields get defaults.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from api.badges.schemas import CardOut
+
+MAX_OPERATIONS = 200
+NOTE_MAX_CHARS = 5000
+TAG_MAX_CHARS = 40
+MAX_TAGS = 20
+
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Scanned = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+NoteText = Annotated[str, msgspec.Meta(max_length=NOTE_MAX_CHARS)]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX_CHARS)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
+Revision = Annotated[int, msgspec.Meta(ge=0)]
+RowId = Annotated[int, msgspec.Meta(ge=1)]
+# When it happened on the phone; a time zone is required so phones in any zone agree.
+PhoneTime = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class Operation(msgspec.Struct, tag_field="kind", kw_only=True):
+    """One offline write; `id` is the client's UUID, made when the write was made."""
+
+    id: uuid.UUID
+    event: Slug
+    at: PhoneTime
+
+
+class ScanOp(Operation, tag="scan", kw_only=True):
+    """A badge was scanned (or its code typed): connect with its owner."""
+
+    scanned: Scanned
+
+
+class OnConnection(Operation, kw_only=True):
+    """An edit of one's own connection, named by its id or, offline before the first sync
+    answered, by the badge scanned to make it."""
+
+    connection: RowId | None = None
+    scanned: Scanned | None = None
+
+
+class NoteOp(OnConnection, tag="note", kw_only=True):
+    text: NoteText
+    base_revision: Revision
+
+
+class TagsOp(OnConnection, tag="tags", kw_only=True):
+    tags: Tags
+
+
+class RemoveOp(OnConnection, tag="remove", kw_only=True):
+    pass
+
+
+class ConnectBackOp(Operation, tag="connect_back", kw_only=True):
+    """Connect with someone who connected with me (their attendee id, from connected-with-me)."""
+
+    attendee: RowId
+
+
+AnyOperation = ScanOp | NoteOp | TagsOp | RemoveOp | ConnectBackOp
+
+
+OPERATIONS_DOC = (
+    "Oldest first. Each: {id: UUID made on the phone, kind, event: slug, at: ISO time with zone}"
+    " plus, by kind: scan {scanned: badge URL or typed code}; note {connection | scanned, text,"
+    " base_revision}; tags {connection | scanned, tags}; remove {connection | scanned};"
+    " connect_back {attendee}."
+)
+
+
+class SyncIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Plain objects on purpose: each is validated alone, so one bad operation fails alone.
+    operations: Annotated[
+        list[dict[str, Any]],
+        msgspec.Meta(max_length=MAX_OPERATIONS, description=OPERATIONS_DOC),
+    ]
+
+
+class OperationResult(msgspec.Struct, omit_defaults=True):
+    """The final answer for one operation; `reason` is a stable code (see the service)."""
+
+    id: str
+    status: Literal["applied", "rejected"]
+    reason: str
+    replayed: bool = False
+    original_reason: str | None = None
+    field: str | None = None
+    detail: str | None = None
+    connection: int | None = None
+    attendee: int | None = None
+    card: CardOut | None = None
+    mutual: bool | None = None
+    note: str | None = None
+    note_revision: int | None = None
+    tags: list[str] | None = None
+    # Conversation starters for a scan, filled by api.starters; an empty list until then.
+    starters: list[Any] | None = None
+
+
+class SyncOut(msgspec.Struct):
+    results: list[OperationResult]
+
+
+class ConnectionOut(msgspec.Struct):
+    """One of my connections, with my private note and tags."""
+
+    id: int
+    attendee: int
+    card: CardOut
+    note: str
+    note_revision: int
+    tags: list[str]
+    first_met_at: datetime
+    last_met_at: datetime
+    scan_count: int
+    mutual: bool
+
+
+class ConnectedWithMeOut(msgspec.Struct):
+    """Someone who connected with me: their card only, never their note or tags."""
+
+    attendee: int
+    card: CardOut
+    first_met_at: datetime
+    mutual: bool
+
+
+class DirectoryEntry(msgspec.Struct):
+    key: str
+    attendee: int
+    card: CardOut
+
+
+class DirectoryOut(msgspec.Struct):
+    """The event's cards for offline scans, keyed by a keyed hash of each badge token.
+
+    key = base64url(HMAC-SHA256(base64url-decoded salt, token)[:key_bytes]), where token is
+    the scanned badge token in its normalized form (28 Crockford base32 characters, upper case).
+    """
+
+    event: str
+    me: int
+    algorithm: str
+    salt: str
+    key_bytes: int
+    entries: list[DirectoryEntry]
