@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "8ba21242adbd";
+const VERSION = "999886100e65";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -13,12 +13,15 @@ const SHELL = [
   "/js/dom.js",
   "/js/fields.js",
   "/js/i18n.js",
+  "/js/outbox.js",
   "/js/scanner.js",
   "/js/state.js",
   "/js/term-list.js",
   "/js/updates.js",
   "/js/views/badge.js",
   "/js/views/connect.js",
+  "/js/views/connections.js",
+  "/js/views/contact-form.js",
   "/js/views/event-form.js",
   "/js/views/home.js",
   "/js/views/import.js",

@@ -1,11 +1,13 @@
 // Boot and routing: loads catalogs and the account, renders the screen for the address, runs the header.
 import { api } from "./api.js";
 import { announce, announceError, h } from "./dom.js";
-import { applyLanguage, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
+import { applyLanguage, label, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
+import { outboxEvents, refreshDirectories, resume, startOutbox } from "./outbox.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
 import * as badge from "./views/badge.js";
 import * as connect from "./views/connect.js";
+import * as connections from "./views/connections.js";
 import * as eventForm from "./views/event-form.js";
 import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
@@ -23,6 +25,7 @@ const ROUTES = [
   [/^\/events\/([a-z0-9-]+)\/profile$/, profile, true],
   [/^\/events\/([a-z0-9-]+)\/badge$/, badge, true],
   [/^\/events\/([a-z0-9-]+)\/scan$/, scan, true],
+  [/^\/events\/([a-z0-9-]+)\/connections$/, connections, true],
   // A badge's QR URL is upper case (compact QR mode); typed links may be lower case.
   [/^\/[bB]\/([0-9A-Za-z-]+)\/?$/, connect, true],
   [/^\/organize\/new$/, eventForm, true],
@@ -56,6 +59,8 @@ async function signedIn(answer) {
   // Offline data must survive storage pressure; browsers may ignore or refuse the request.
   navigator.storage?.persist?.().catch(() => {});
   await refreshMe();
+  resume(); // writes waiting for a new sign-in go now
+  keepDirectories();
   applyLanguage(pickLanguage(answer.language));
   const next = typeof answer.next === "string" && /^\/(?![/\\])/.test(answer.next) ? answer.next : "/";
   navigate(next, { replace: true });
@@ -166,6 +171,36 @@ async function signOut() {
   announce("signout.done");
 }
 
+/** Keep the cards of my events for offline scans (when online and signed in). */
+function keepDirectories() {
+  if (!state.me || !navigator.onLine) return;
+  const slugs = state.me.events.filter((event) => event.roles.includes("attendee")).map((event) => event.slug);
+  refreshDirectories(slugs);
+}
+
+/** "N waiting to sync", "could not sync" and "sign in again" in the header. */
+function watchOutbox() {
+  const status = document.getElementById("sync-status");
+  const text = status.querySelector("[data-sync-text]");
+  const link = status.querySelector("a");
+  outboxEvents.addEventListener("change", ({ detail }) => {
+    const { pending, failed, signInNeeded } = detail;
+    status.hidden = !pending && !failed.length;
+    if (status.hidden) return;
+    if (pending) label(text, "sync.pending", { count: pending });
+    else label(text, "sync.failed_count", { count: failed.length });
+    const slug = failed[0]?.op.event;
+    link.hidden = !(signInNeeded || slug);
+    if (signInNeeded) {
+      label(link, "sync.signin");
+      link.href = `/signin?next=${encodeURIComponent(window.location.pathname)}`;
+    } else if (slug) {
+      label(link, "sync.see_failed");
+      link.href = `/events/${slug}/connections`;
+    }
+  });
+}
+
 function watchConnectivity() {
   const banner = document.getElementById("offline-banner");
   const update = () => {
@@ -179,6 +214,7 @@ function watchConnectivity() {
 
 async function boot() {
   watchConnectivity();
+  watchOutbox();
   await Promise.all([loadCatalogs(), refreshMe()]);
   applyLanguage(pickLanguage(state.me?.language));
   updateHeader();
@@ -190,6 +226,9 @@ async function boot() {
   window.addEventListener("popstate", () => render());
   await render({ focus: false });
   document.documentElement.dataset.ready = "true";
+  startOutbox();
+  keepDirectories();
+  window.addEventListener("online", keepDirectories);
   watchForUpdates();
 }
 

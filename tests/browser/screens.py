@@ -74,6 +74,7 @@ SCREENS = [
     "connect-unknown",
     "print",
     "scan",
+    "connections",
 ]
 UNKNOWN_BADGE = "0000-0000-0000-0000-0000-0000-0000"
 
@@ -112,6 +113,10 @@ def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -
         # The shared Chromium has no camera: the scanner says so and offers to type the code.
         page = open_app(pages.new(ATTENDEE, language=language, **options), "/events/demo/scan")
         expect(page.locator(".scan-problem")).to_be_visible()
+    elif name == "connections":
+        page = open_app(
+            pages.new(ATTENDEE, language=language, **options), "/events/demo/connections"
+        )
     elif name == "print":
         page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/badges")
         expect(page.locator(".attendee-badges > li").first).to_be_visible()

@@ -1,8 +1,10 @@
 // The connect page a badge's QR opens (/b/TOKEN): whose badge it is, or why it cannot be shown.
 import { api } from "../api.js";
-import { h } from "../dom.js";
+import { announce, h } from "../dom.js";
+import { contactKey, getContact, lookUpOffline, normalizeToken, outboxEvents, queue, saveDirectory } from "../outbox.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
+import { noteForm } from "./contact-form.js";
 
 /** A page that explains why the badge is not shown, with what to do next. */
 function problem(titleKey, bodyKeys, actions) {
@@ -49,10 +51,11 @@ function starters(list) {
 /** The scanned person: their card, what to talk about, then what later features add (notes). */
 function person(scan) {
   const sections = [
-    h("p", { class: "muted", t: ["connect.at_event", { event: scan.event_name }] }),
+    scan.event_name ? h("p", { class: "muted", t: ["connect.at_event", { event: scan.event_name }] }) : null,
+    scan.offline ? h("p", { class: "message", t: "connect.offline_card" }) : null,
     badgeCard(scan.card, { nameTag: "h1" }),
     ...starters(scan.starters),
-  ];
+  ].filter(Boolean);
   if (scan.is_me) {
     sections.push(
       h(
@@ -72,35 +75,92 @@ function person(scan) {
   return sections;
 }
 
+/** Save contact, then my note and tags; the state of its sync (waiting, mutual, could not sync). */
+function contactSection(event, token) {
+  const section = h("section", { class: "stack contact", "aria-labelledby": "contact-title" });
+  let drawn = "";
+  async function draw() {
+    const contact = await getContact(event, token);
+    const signature = JSON.stringify(contact);
+    if (signature === drawn) return; // keep what the person is typing
+    const firstDraw = drawn === "";
+    drawn = signature;
+    const parts = [h("h2", { id: "contact-title", t: "connect.contact_title" })];
+    if (!contact) {
+      const save = h("button", { type: "button", class: "primary", t: "connect.save_contact" });
+      save.addEventListener("click", async () => {
+        save.disabled = true;
+        const record = { key: contactKey(event, token), event, token, note: "", note_revision: 0, tags: [] };
+        await queue({ kind: "scan", event, scanned: token }, record);
+        announce("connect.saved_waiting");
+        draw();
+      });
+      parts.push(h("p", { class: "muted", t: "connect.save_intro" }), h("div", { class: "actions" }, save));
+    } else {
+      let status = "connect.saved_waiting";
+      if (contact.rejected) status = `sync.reason.${contact.rejected}`;
+      else if (contact.mutual) status = "connect.saved_mutual";
+      else if (contact.connection) status = "connect.saved";
+      parts.push(
+        h("p", { class: contact.rejected ? "message message-error" : "message message-success", role: "status", t: status }),
+      );
+      if (!contact.rejected) parts.push(noteForm(contact, () => draw()));
+    }
+    if (!firstDraw && section.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA") return;
+    section.replaceChildren(...parts);
+  }
+  draw();
+  const onChange = () => draw();
+  outboxEvents.addEventListener("change", onChange);
+  return { el: section, leave: () => outboxEvents.removeEventListener("change", onChange) };
+}
+
+/** The card from the directory saved for offline use, when the badge cannot be checked online. */
+async function offlineScan(token) {
+  const found = await lookUpOffline(token);
+  if (!found) return null;
+  return { event: found.event, card: found.card, is_me: found.isMe, starters: [], offline: true };
+}
+
 export async function render(container, { params, navigate }) {
   const [token] = params;
-  let scan;
+  let scan = null;
   try {
     const lang = encodeURIComponent(state.language);
     scan = await api("GET", `/api/badges/${encodeURIComponent(token)}?lang=${lang}`);
+    saveDirectory(scan.event).catch(() => {}); // keep the event's cards for offline scans
   } catch (error) {
-    if (error.code === "badge_not_found") {
-      container.append(
-        ...problem("connect.unknown_title", ["connect.unknown_body", "connect.unknown_advice"], [homeLink()]),
-      );
-    } else if (error.code === "badge_revoked") {
-      container.append(
-        ...problem("connect.revoked_title", ["connect.revoked_body", "connect.revoked_advice"], [homeLink()]),
-      );
-    } else if (error.code === "offline") {
-      const retry = h("button", {
-        type: "button",
-        class: "primary",
-        t: "connect.retry",
-        on: { click: () => navigate(window.location.pathname, { replace: true }) },
-      });
-      container.append(...problem("connect.offline_title", ["connect.offline_body"], [retry]));
-    } else {
-      throw error; // signed out, server trouble: the app's own handling
-    }
-    return null;
+    if (error.code === "offline") scan = await offlineScan(token).catch(() => null);
+    if (!scan) return problemFor(container, error, navigate);
   }
   container.classList.add("connect");
   container.append(...person(scan));
+  const normalized = normalizeToken(token);
+  if (scan.is_me || !normalized) return null;
+  const contact = contactSection(scan.event, normalized);
+  container.append(contact.el);
+  return { leave: contact.leave };
+}
+
+function problemFor(container, error, navigate) {
+  if (error.code === "badge_not_found") {
+    container.append(
+      ...problem("connect.unknown_title", ["connect.unknown_body", "connect.unknown_advice"], [homeLink()]),
+    );
+  } else if (error.code === "badge_revoked") {
+    container.append(
+      ...problem("connect.revoked_title", ["connect.revoked_body", "connect.revoked_advice"], [homeLink()]),
+    );
+  } else if (error.code === "offline") {
+    const retry = h("button", {
+      type: "button",
+      class: "primary",
+      t: "connect.retry",
+      on: { click: () => navigate(window.location.pathname, { replace: true }) },
+    });
+    container.append(...problem("connect.offline_title", ["connect.offline_body"], [retry]));
+  } else {
+    throw error; // signed out, server trouble: the app's own handling
+  }
   return null;
 }

@@ -1,0 +1,80 @@
+// My private note and tags about one contact, saved through the outbox (works offline).
+import { announce, h, newId } from "../dom.js";
+import { queue } from "../outbox.js";
+
+/** Tags offered as checkboxes; stored as these values, shown translated. */
+export const PRESET_TAGS = ["follow-up", "hiring", "partner"];
+
+export function tagLabel(tag) {
+  return PRESET_TAGS.includes(tag) ? h("span", { t: `connections.tag.${tag}` }) : h("span", { text: tag });
+}
+
+/** What names the connection in an operation: its id once known, else the badge scanned. */
+export function target(contact) {
+  return contact.connection ? { connection: contact.connection } : { scanned: contact.token };
+}
+
+/** The note and tags form for `contact` (a local contact record); `onSaved(contact)` after queuing. */
+export function noteForm(contact, onSaved) {
+  const noteId = newId("note");
+  const hintId = newId("note-hint");
+  const freeId = newId("tags-free");
+  const freeHintId = newId("tags-free-hint");
+  const note = h("textarea", { id: noteId, rows: "4", maxlength: "5000", "aria-describedby": hintId, value: contact.note ?? "" });
+  const tags = contact.tags ?? [];
+  const boxes = PRESET_TAGS.map((tag) => h("input", { type: "checkbox", value: tag, checked: tags.includes(tag) }));
+  const free = h("input", {
+    type: "text",
+    id: freeId,
+    "aria-describedby": freeHintId,
+    value: tags.filter((tag) => !PRESET_TAGS.includes(tag)).join(", "),
+  });
+  const form = h(
+    "form",
+    { class: "stack note-form", novalidate: true },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: noteId, t: "connections.note_label" }),
+      h("p", { id: hintId, class: "muted", t: "connections.note_hint" }),
+      note,
+    ),
+    h(
+      "fieldset",
+      { class: "choice-group" },
+      h("legend", { t: "connections.tags_legend" }),
+      PRESET_TAGS.map((tag, index) => h("label", { class: "choice" }, boxes[index], tagLabel(tag))),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: freeId, t: "connections.tags_free" }),
+        h("p", { id: freeHintId, class: "muted", t: "connections.tags_free_hint" }),
+        free,
+      ),
+    ),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", t: "connections.save_note" })),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = note.value;
+    const chosen = [
+      ...boxes.filter((box) => box.checked).map((box) => box.value),
+      ...free.value.split(",").map((tag) => tag.trim().slice(0, 40)).filter(Boolean),
+    ].filter((tag, index, all) => all.indexOf(tag) === index).slice(0, 20);
+    const ops = [];
+    const base = { event: contact.event, ...target(contact) };
+    if (text !== (contact.note ?? "")) {
+      ops.push({ kind: "note", ...base, text, base_revision: contact.note_revision ?? 0 });
+    }
+    if (chosen.join("\n") !== (contact.tags ?? []).join("\n")) ops.push({ kind: "tags", ...base, tags: chosen });
+    if (!ops.length) {
+      announce("connections.nothing_changed");
+      return;
+    }
+    const next = { ...contact, note: text, tags: chosen };
+    await queue(ops, next);
+    announce("connections.note_saved");
+    onSaved?.(next);
+  });
+  return form;
+}
