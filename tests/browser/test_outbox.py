@@ -6,7 +6,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import ATTENDEE, Pages, open_app, wait_until
+from tests.browser.harness import ATTENDEE, Pages, open_app, wait_for_service_worker, wait_until
 from tests.browser.screens import api_get
 from tests.browser.test_scanner import badge_of_another_attendee
 
@@ -46,4 +46,42 @@ def test_a_scan_of_my_own_badge_lands_in_could_not_sync(pages: Pages) -> None:
     page.evaluate(QUEUE_OWN_SCAN, own)
     open_app(page, "/events/demo/connections")
     expect(page.locator(".failed-reason")).to_have_text("This is your own badge.")
-    assert all(c["scan_count"] >= 1 for c in server_connections(page))
+    own_card = api_get(page, "/api/events/demo/me/badge")["card"]
+    assert all(c["card"]["name"] != own_card["name"] for c in server_connections(page))
+
+
+DIRECTORY_SAVED = """async () => {
+  const request = indexedDB.open("enlace-outbox");
+  const db = await new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const get = db.transaction("directories").objectStore("directories").get("demo");
+  return await new Promise((resolve) => { get.onsuccess = () => resolve(Boolean(get.result)); });
+}"""
+
+
+def test_a_contact_saved_offline_is_queued_and_syncs_once_back_online(pages: Pages) -> None:
+    person, badge = badge_of_another_attendee(pages, 1)
+    page = open_app(pages.new(ATTENDEE, language="en", service_workers="allow"), "/")
+    wait_for_service_worker(page)
+    wait_until(lambda: page.evaluate(DIRECTORY_SAVED) is True, 10)  # kept while online
+    before = [c for c in server_connections(page) if c["attendee"] == person["id"]]
+    assert before == []
+
+    page.context.set_offline(True)
+    open_app(page, f"/B/{badge['token']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])  # from the directory
+    page.get_by_role("button", name="Save contact").click()
+    expect(page.locator("#sync-status")).to_have_text("1 waiting to sync")
+    expect(page.locator("#sync-status")).to_be_visible()
+
+    page.context.set_offline(False)
+
+    def synced() -> bool:
+        return any(c["attendee"] == person["id"] for c in server_connections(page))
+
+    wait_until(synced, 15)
+    expect(page.locator("#sync-status")).to_be_hidden()  # the pending count is back to 0
+    mine = [c for c in server_connections(page) if c["attendee"] == person["id"]]
+    assert len(mine) == 1 and mine[0]["scan_count"] == 1
