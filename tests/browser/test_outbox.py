@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import ATTENDEE, Pages, open_app, wait_for_service_worker, wait_until
+from tests.browser.harness import (
+    ATTENDEE,
+    Pages,
+    fake_camera_browser,
+    open_app,
+    wait_for_service_worker,
+    wait_until,
+)
 from tests.browser.screens import api_get
-from tests.browser.test_scanner import badge_of_another_attendee
+from tests.browser.test_scanner import badge_of_another_attendee, camera_showing_badge
 
 QUEUE_OWN_SCAN = """async (token) => {
   const outbox = await import("/js/outbox.js");
@@ -85,3 +94,38 @@ def test_a_contact_saved_offline_is_queued_and_syncs_once_back_online(pages: Pag
     expect(page.locator("#sync-status")).to_be_hidden()  # the pending count is back to 0
     mine = [c for c in server_connections(page) if c["attendee"] == person["id"]]
     assert len(mine) == 1 and mine[0]["scan_count"] == 1
+
+
+def test_a_badge_read_by_the_camera_offline_is_saved_with_a_note_and_syncs_once(
+    pages: Pages, tmp_path: Path
+) -> None:
+    person, badge = badge_of_another_attendee(pages, 7)
+    video = camera_showing_badge(tmp_path, badge["url"])
+    with fake_camera_browser(video) as camera:
+        page = pages.new(
+            ATTENDEE, language="en", browser=camera, permissions=["camera"], service_workers="allow"
+        )
+        open_app(page, "/")
+        wait_for_service_worker(page)
+        wait_until(lambda: page.evaluate(DIRECTORY_SAVED) is True, 10)
+
+        page.context.set_offline(True)
+        open_app(page, "/events/demo/scan")
+        expect(page).to_have_url(re.compile(rf"/b/{badge['token']}$"), timeout=15_000)
+        expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
+        page.get_by_role("button", name="Save contact").click()
+        page.get_by_label("Private note").fill("Met at the coffee queue")
+        page.get_by_role("button", name="Save note and tags").click()
+        expect(page.locator("#sync-status")).to_contain_text("waiting to sync")
+
+        page.context.set_offline(False)
+
+        def synced() -> bool:
+            mine = [c for c in server_connections(page) if c["attendee"] == person["id"]]
+            return len(mine) == 1 and mine[0]["note"] == "Met at the coffee queue"
+
+        wait_until(synced, 15)
+        expect(page.locator("#sync-status")).to_be_hidden()
+        mine = [c for c in server_connections(page) if c["attendee"] == person["id"]]
+        assert len(mine) == 1 and mine[0]["scan_count"] == 1
+        page.context.close()
