@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACES = re.compile(r"[\s_\-./]+")
 
 
+@lru_cache(maxsize=65_536)  # the same few hundred terms come back on every scan
 def normalize_term(text: str) -> str:
     """Case-folded, accent-free, single-spaced form used to compare terms."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
