@@ -13,7 +13,6 @@ import json
 import logging
 import random
 import resource
-import socket
 import sys
 import tempfile
 import time
@@ -22,9 +21,9 @@ from pathlib import Path
 
 import httpx
 import qrcode
-import uvicorn
 
 from api.badges import qr, render, tokens
+from bench.local import free_port, serving, sqlite_with_event
 
 BASE_URL = "https://enlace.example.org"
 QR_CODES = 400
@@ -126,53 +125,31 @@ async def _health_latencies(client: httpx.AsyncClient, until: Callable[[], bool]
 
 async def bench_serving_during_a_print_run() -> dict[str, object]:
     """/health latency in the same server process, idle and while 10,000 badges are rendered."""
-    from datetime import date
-
     from api.app import create_app
     from api.badges import jobs
     from api.badges.service import badges_to_print
-    from api.db import create_engine, session_factory, transaction
+    from api.db import session_factory, transaction
     from api.imports.service import attendee_filter, import_attendees, parse_upload
-    from api.migrate import upgrade_database
     from api.models import Event
-    from api.settings import Settings, finalize
     from bench.import_attendees import make_csv
 
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
-        url = f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        settings = finalize(
-            Settings(database_url=url, data_dir=data_dir, secret_key="x" * 40, base_url=base_url)
-        )
-        engine = create_engine(settings)
-        await upgrade_database(engine)
+        settings, engine, event_id = await sqlite_with_event(data_dir, base_url)
         factory = session_factory(engine)
         async with transaction(factory) as session:
-            event = Event(
-                slug="bench",
-                name="Bench 2026",
-                starts_on=date(2026, 1, 1),
-                ends_on=date(2026, 1, 2),
-                timezone="UTC",
-            )
-            session.add(event)
-            await session.flush()
+            event = await session.get_one(Event, event_id)
             parsed = parse_upload(make_csv(PDF_BADGES), "x.csv", max_bytes=10**9, max_rows=10**6)
             await import_attendees(session, event, parsed, dry_run=False)
             badges = await badges_to_print(session, event, BASE_URL, attendee_filter(event, ""))
             job = await jobs.create_job(session, event, None, "a4", len(badges))
         # A real server on this event loop, as `enlace serve` runs it, and a real HTTP client.
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-        )
-        serving = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-            await asyncio.sleep(0.05)
-        async with httpx.AsyncClient(base_url=base_url) as client:
+        async with (
+            serving(create_app(settings), port),
+            httpx.AsyncClient(base_url=base_url) as client,
+        ):
             idle_until = time.perf_counter() + 2
             idle = await _health_latencies(client, lambda: time.perf_counter() > idle_until)
             start = time.perf_counter()
@@ -182,8 +159,6 @@ async def bench_serving_during_a_print_run() -> dict[str, object]:
             busy = await _health_latencies(client, task.done)
             await task
             elapsed = time.perf_counter() - start
-        server.should_exit = True
-        await serving
         await engine.dispose()
     return {
         "badges": len(badges),

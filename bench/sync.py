@@ -17,18 +17,16 @@ import asyncio
 import json
 import logging
 import multiprocessing
-import socket
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
-import uvicorn
 from litestar import post
 from litestar.params import JSONBody
 from sqlalchemy import func, insert, select
@@ -41,9 +39,9 @@ from api.badges.tokens import token_from_scan
 from api.connections.service import GroupCommitOutbox
 from api.db import create_engine, session_factory, transaction
 from api.dependencies import SESSION_COOKIE, CurrentAccount, DbSession
-from api.migrate import upgrade_database
-from api.models import Account, Attendee, Badge, Connection, Event, SyncOperation, utcnow
-from api.settings import Settings, finalize
+from api.models import Account, Attendee, Badge, Connection, SyncOperation, utcnow
+from api.settings import Settings
+from bench.local import free_port, serving, sqlite_with_event
 
 ATTENDEES = 20_000
 SCANNERS = 100
@@ -54,36 +52,14 @@ WARMUP_SECONDS = 1.0
 MET = datetime(2026, 3, 10, 10, 0, tzinfo=UTC).isoformat()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 async def prepare(data_dir: Path, base_url: str) -> tuple[Settings, list[str], list[str]]:
     """A migrated database with one event of ATTENDEES people, all with badges; the badge
     tokens (in attendee order) and a session cookie for each of the first SCANNERS people."""
-    url = f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
-    settings = finalize(
-        Settings(database_url=url, data_dir=data_dir, secret_key="x" * 40, base_url=base_url)
-    )
-    engine = create_engine(settings)
-    await upgrade_database(engine)
-    factory = session_factory(engine)
-    async with transaction(factory) as session:
-        event = Event(
-            slug="bench",
-            name="Bench 2026",
-            starts_on=date(2026, 3, 10),
-            ends_on=date(2026, 3, 11),
-            timezone="UTC",
-        )
-        session.add(event)
-        await session.flush()
+    settings, engine, event_id = await sqlite_with_event(data_dir, base_url)
+    async with transaction(session_factory(engine)) as session:
         people = [
             {
-                "event_id": event.id,
+                "event_id": event_id,
                 "email": f"person{i}@example.org",
                 "name": f"Person {i}",
                 "organization": f"Org {i % 50}",
@@ -91,7 +67,7 @@ async def prepare(data_dir: Path, base_url: str) -> tuple[Settings, list[str], l
             for i in range(ATTENDEES)
         ]
         await session.execute(insert(Attendee), people)
-        await issue_missing_badges(session, event.id)
+        await issue_missing_badges(session, event_id)
         tokens = list(
             await session.scalars(
                 select(Badge.token)
@@ -290,59 +266,52 @@ async def bench_ingest() -> dict[str, object]:
         settings, tokens, cookies = await prepare(Path(folder), base_url)
         app = create_app(settings)
         app.register(commit_per_scan)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        serving = asyncio.create_task(server.serve())
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-            await asyncio.sleep(0.05)
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-        head = (await reader.readuntil(b"\r\n\r\n")).decode()
-        writer.close()
-        csrf = head.split("csrftoken=", 1)[1].split(";", 1)[0]
-        per_request = 2000  # distinct scans per client before it cycles (then they merge)
+        async with serving(app, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            head = (await reader.readuntil(b"\r\n\r\n")).decode()
+            writer.close()
+            csrf = head.split("csrftoken=", 1)[1].split(";", 1)[0]
+            per_request = 2000  # distinct scans per client before it cycles (then they merge)
 
-        def targets(client: int) -> list[str]:
-            return [tokens[_other(client * 531 + k)] for k in range(per_request)]
+            def targets(client: int) -> list[str]:
+                return [tokens[_other(client * 531 + k)] for k in range(per_request)]
 
-        sync_requests = [
-            [
-                _request(
-                    "/api/sync",
-                    port,
-                    cookies[client],
-                    csrf,
-                    json.dumps({"operations": [operation("scan", scanned=t)]}).encode(),
-                )
-                for t in targets(client)
+            sync_requests = [
+                [
+                    _request(
+                        "/api/sync",
+                        port,
+                        cookies[client],
+                        csrf,
+                        json.dumps({"operations": [operation("scan", scanned=t)]}).encode(),
+                    )
+                    for t in targets(client)
+                ]
+                for client in range(CLIENTS)
             ]
-            for client in range(CLIENTS)
-        ]
-        baseline_requests = [
-            [
-                _request(
-                    "/bench/commit-per-scan",
-                    port,
-                    cookies[CLIENTS + client],
-                    csrf,
-                    json.dumps({"event": "bench", "scanned": t}).encode(),
-                )
-                for t in targets(client)
+            baseline_requests = [
+                [
+                    _request(
+                        "/bench/commit-per-scan",
+                        port,
+                        cookies[CLIENTS + client],
+                        csrf,
+                        json.dumps({"event": "bench", "scanned": t}).encode(),
+                    )
+                    for t in targets(client)
+                ]
+                for client in range(CLIENTS)
             ]
-            for client in range(CLIENTS)
-        ]
-        loop = asyncio.get_running_loop()
-        context = multiprocessing.get_context("spawn")
-        results = {}
-        with context.Pool(1) as pool:
-            for label, requests in (("baseline", baseline_requests), ("sync", sync_requests)):
-                samples = await loop.run_in_executor(
-                    None, pool.apply, run_clients, (port, requests, INGEST_SECONDS)
-                )
-                results[label] = _summary(samples, INGEST_SECONDS)
-        server.should_exit = True
-        await serving
+            loop = asyncio.get_running_loop()
+            context = multiprocessing.get_context("spawn")
+            results = {}
+            with context.Pool(1) as pool:
+                for label, requests in (("baseline", baseline_requests), ("sync", sync_requests)):
+                    samples = await loop.run_in_executor(
+                        None, pool.apply, run_clients, (port, requests, INGEST_SECONDS)
+                    )
+                    results[label] = _summary(samples, INGEST_SECONDS)
     return {
         "clients": CLIENTS,
         "seconds": INGEST_SECONDS,
