@@ -36,7 +36,7 @@ from api.app import create_app
 from api.auth.service import start_login_session
 from api.badges.service import issue_missing_badges
 from api.badges.tokens import token_from_scan
-from api.connections.service import GroupCommitOutbox
+from api.connections.service import GroupCommitOutbox, SyncRequest
 from api.db import create_engine, session_factory, transaction
 from api.dependencies import SESSION_COOKIE, CurrentAccount, DbSession
 from api.models import Account, Attendee, Badge, Connection, SyncOperation, utcnow
@@ -116,7 +116,7 @@ async def bench_replay() -> dict[str, object]:
         async def run_all(expected: set[str]) -> float:
             start = time.perf_counter()
             for cookie, ops in batches:
-                results = await outbox.apply(cookie, ops)
+                results = await outbox.apply(SyncRequest(cookie, ops))
                 reasons = {r.reason for r in results}
                 assert reasons <= expected, reasons
             return time.perf_counter() - start
@@ -284,7 +284,9 @@ async def bench_ingest() -> dict[str, object]:
                         port,
                         cookies[client],
                         csrf,
-                        json.dumps({"operations": [operation("scan", scanned=t)]}).encode(),
+                        json.dumps(
+                            {"operations": [operation("scan", scanned=t)], "starters": True}
+                        ).encode(),
                     )
                     for t in targets(client)
                 ]

@@ -79,8 +79,10 @@ def scan(token: str, at: datetime = MET, **fields: Any) -> dict[str, Any]:
     return op("scan", at, scanned=badge_url(token), **fields)
 
 
-async def sync(client: AsyncTestClient[Any], *operations: dict[str, Any]) -> list[dict[str, Any]]:
-    response = await client.post("/api/sync", json={"operations": list(operations)})
+async def sync(
+    client: AsyncTestClient[Any], *operations: dict[str, Any], **options: Any
+) -> list[dict[str, Any]]:
+    response = await client.post("/api/sync", json={"operations": list(operations), **options})
     assert response.status_code == 200, response.text
     results: list[dict[str, Any]] = response.json()["results"]
     return results
@@ -135,7 +137,7 @@ async def test_a_scan_creates_a_connection_and_shows_only_the_shared_card(
 ) -> None:
     tokens = await event_with_people(settings)
     await sign_in(client, settings, PEDRO)
-    [result] = await sync(client, first := scan(tokens[LUCIA]))
+    [result] = await sync(client, first := scan(tokens[LUCIA]), starters=True)
     assert result == {
         "id": first["id"],
         "status": "applied",
@@ -263,6 +265,36 @@ async def test_scans_of_people_no_longer_in_the_event_are_refused(
     removed, orphaned = await sync(client, scan(tokens[ANA]), scan(tokens[LUCIA]))
     assert (removed["status"], removed["reason"]) == ("rejected", "unknown_badge")
     assert (orphaned["status"], orphaned["reason"]) == ("rejected", "deleted_account")
+
+
+async def test_starters_come_only_with_scans_of_requests_that_ask_for_them(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    tokens = await event_with_people(settings)
+    await sign_in(client, settings, PEDRO)
+    # An outbox catching up does not ask: its replies carry the card, not the starters.
+    [queued] = await sync(client, scan(tokens[LUCIA]))
+    assert queued["card"]["name"] == "Lucía García" and "starters" not in queued
+    [again] = await sync(client, scan(tokens[LUCIA]), starters=True)
+    assert again["reason"] == "merged"
+    assert [s["reason"]["kind"] for s in again["starters"]] == ["organization", "interests"]
+
+
+async def test_operations_written_as_another_account_are_refused_whole(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    tokens = await event_with_people(settings)
+    await sign_in(client, settings, PEDRO)
+    # A tab still showing Lucía sends her outbox after Pedro signed in on the same phone.
+    response = await client.post(
+        "/api/sync", json={"operations": [scan(tokens[ANA])], "account": LUCIA}
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "account_mismatch"
+    assert await connections_of(settings, PEDRO) == []
+    # His own, named as his (in any case), go through.
+    [mine] = await sync(client, scan(tokens[ANA]), account=PEDRO.upper())
+    assert mine["reason"] == "created"
 
 
 async def test_only_attendees_connect_and_read_connections(

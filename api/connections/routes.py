@@ -48,7 +48,14 @@ class SyncController(Controller):
         settings: AppSettings,
     ) -> SyncOut:
         outbox = _outbox(state, settings.database_url)
-        results = await outbox.apply(request.cookies.get(SESSION_COOKIE), data.operations)
+        results = await outbox.apply(
+            service.SyncRequest(
+                request.cookies.get(SESSION_COOKIE),
+                data.operations,
+                starters=data.starters,
+                author=data.account,
+            )
+        )
         return SyncOut(results=results)
 
 

@@ -90,6 +90,12 @@ class SyncIn(msgspec.Struct, forbid_unknown_fields=True):
         list[dict[str, Any]],
         msgspec.Meta(max_length=MAX_OPERATIONS, description=OPERATIONS_DOC),
     ]
+    # The e-mail of the account the phone wrote these operations as: when the session cookie
+    # signs in someone else, the whole request is refused (409 `account_mismatch`).
+    account: Annotated[str, msgspec.Meta(max_length=320)] | None = None
+    # Answer scans with conversation starters (a client that scans and shows the card from one
+    # request); an outbox catching up leaves it off and skips their cost.
+    starters: bool = False
 
 
 class OperationResult(msgspec.Struct, omit_defaults=True):

@@ -107,8 +107,8 @@ from api.connections.schemas import (
     ScanOp,
     TagsOp,
 )
-from api.db import is_sqlite, transaction
-from api.errors import NotSignedIn
+from api.db import JSON_CODEC, is_sqlite, transaction
+from api.errors import Conflict, DomainError, NotSignedIn
 from api.models import (
     Account,
     Attendee,
@@ -120,9 +120,9 @@ from api.models import (
     utcnow,
 )
 from api.profiles.schemas import SHAREABLE
-from api.starters.engine import EventIndex, Person, starters_for
+from api.starters.engine import EventIndex, starters_for
 from api.starters.service import describe as describe_starters
-from api.starters.service import event_index_sync
+from api.starters.service import event_index_sync, person_from
 from api.vocabulary import normalize_term
 
 # pg_advisory_xact_lock(space, account id): one account's batches run one at a time.
@@ -469,6 +469,17 @@ LINKS = select(
     )
 )
 CARDS = select(*CARD_COLUMNS).where(Attendee.id.in_(_in("ids")))
+# Who reads starters: their card columns, event and language (their account's, if they have one).
+READERS = (
+    select(
+        *CARD_COLUMNS,
+        Attendee.event_id,
+        Attendee.language,
+        Account.language.label("account_language"),
+    )
+    .outerjoin(Account, Account.email == Attendee.email)
+    .where(Attendee.id.in_(_in("ids")))
+)
 
 
 def _card(row: Any) -> CardOut:
@@ -505,6 +516,8 @@ class Group:
         self.links: dict[tuple[int, int], Link] = {}  # (owner, other)
         self.link_ids: dict[int, Link] = {}
         self.people: dict[int, Any] = {}  # rows of CARD_COLUMNS
+        self.readers: dict[int, Any] = {}  # rows of READERS
+        self.indexes: dict[int, EventIndex] = {}
 
     def load(self, batches: Sequence[tuple[Signer, Sequence[Parsed]]]) -> None:
         """Read the recorded ids, events, badges and connections the batches name."""
@@ -779,25 +792,63 @@ class Group:
         params |= {"new_note": text, "new_revision": revision}
         return Plan(_applied(reason, **ids), "note", params, noted)
 
-    def present(self, batches: Sequence[list[Answer]]) -> list[list[OperationResult]]:
-        """The replies: stored results, with what the phone shows (cards, notes) as of now."""
+    def present(
+        self, batches: Sequence[list[Answer]], starters: Sequence[bool]
+    ) -> list[list[OperationResult]]:
+        """The replies: stored results, with what the phone shows (cards, notes) as of now, and
+        conversation starters for the scans of the batches that asked for them."""
         named = [
-            (op, result)
-            for answers in batches
+            (op, result, wanted)
+            for answers, wanted in zip(batches, starters, strict=True)
             for op, result, *_ in answers
             if isinstance(result, dict) and "owner" in result
         ]
         # Only a duplicate met inside the group (not loaded up front) can be missing here.
-        missing = {(r["owner"], r["attendee"]) for _, r in named} - set(self.links)
+        missing = {(r["owner"], r["attendee"]) for _, r, _ in named} - set(self.links)
         if missing:
             self._load_links({p[0] for p in missing}, {p[1] for p in missing}, set())
-        shown = {r["attendee"] for op, r in named if isinstance(op, ScanOp | ConnectBackOp)}
+        shown = {r["attendee"] for op, r, _ in named if isinstance(op, ScanOp | ConnectBackOp)}
         unknown = shown - set(self.people)
         if unknown:
             for person in self.conn.execute(CARDS, {"ids": list(unknown)}):
                 self.people[person.id] = person
-        starters = scan_starters(self.db, {(r["owner"], r["attendee"]) for _, r in named})
-        return [[self._reply(*answer, starters) for answer in answers] for answers in batches]
+        found = self._starters(
+            {
+                (r["owner"], r["attendee"])
+                for op, r, wanted in named
+                if wanted and isinstance(op, ScanOp)
+            }
+        )
+        return [
+            [self._reply(*answer, found if wanted else None) for answer in answers]
+            for answers, wanted in zip(batches, starters, strict=True)
+        ]
+
+    def _starters(self, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[Any]]:
+        """Conversation starters per (reader, other) pair, in the reader's language; the others'
+        rows are the cards already read."""
+        readers = {owner for owner, _ in pairs} - set(self.readers)
+        if readers:
+            for row in self.conn.execute(READERS, {"ids": list(readers)}):
+                self.readers[row.id] = row
+        found: dict[tuple[int, int], list[Any]] = {}
+        for owner, other in pairs:
+            reader, person = self.readers.get(owner), self.people.get(other)
+            if reader is None or person is None:
+                continue
+            index = self.indexes.get(reader.event_id)
+            if index is None:
+                index = self.indexes[reader.event_id] = event_index_sync(self.db, reader.event_id)
+            language = reader.account_language or reader.language or "es"
+            found[(owner, other)] = describe_starters(
+                starters_for(
+                    person_from(cast(Attendee, reader)),
+                    person_from(cast(Attendee, person)),
+                    index,
+                    language,
+                )
+            )
+        return found
 
     def _reply(
         self,
@@ -805,7 +856,7 @@ class Group:
         result: OperationResult | dict[str, Any],
         replayed: bool,
         sent: str,
-        starters: dict[tuple[int, int], list[Any]],
+        starters: dict[tuple[int, int], list[Any]] | None,
     ) -> OperationResult:
         if isinstance(result, OperationResult):
             return result
@@ -838,66 +889,9 @@ class Group:
                 reply.card = _card(person)
             back = self.links.get((other, owner))
             reply.mutual = back is not None and back.removed_at is None
-        if isinstance(op, ScanOp):
+        if starters is not None and isinstance(op, ScanOp):
             reply.starters = starters.get((owner, other), [])
         return reply
-
-
-def scan_starters(db: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[Any]]:
-    """Conversation starters per (reader, other) attendee pair, in the reader's language."""
-    if not pairs:
-        return {}
-    ids = {attendee for pair in pairs for attendee in pair}
-    rows = db.execute(
-        select(
-            Attendee.id,
-            Attendee.event_id,
-            Attendee.email,
-            Attendee.language,
-            Attendee.name,
-            Attendee.organization,
-            Attendee.role,
-            Attendee.interests,
-            Attendee.looking_for,
-            Attendee.can_help_with,
-            Attendee.shared_fields,
-        ).where(Attendee.id.in_(ids))
-    ).all()
-    people = {
-        row.id: Person(
-            id=row.id,
-            name=row.name,
-            organization=row.organization,
-            role=row.role,
-            interests=tuple(row.interests),
-            looking_for=tuple(row.looking_for),
-            can_help_with=tuple(row.can_help_with),
-            shared=frozenset(row.shared_fields),
-        )
-        for row in rows
-    }
-    about = {row.id: row for row in rows}
-    emails = {row.email for row in rows}
-    languages: dict[str, str] = {
-        email: language
-        for email, language in db.execute(
-            select(Account.email, Account.language).where(Account.email.in_(emails))
-        )
-    }
-    indexes: dict[int, EventIndex] = {}
-    found: dict[tuple[int, int], list[Any]] = {}
-    for reader_id, other_id in pairs:
-        reader, other = people.get(reader_id), people.get(other_id)
-        if reader is None or other is None:
-            continue
-        event_id = about[reader_id].event_id
-        if event_id not in indexes:
-            indexes[event_id] = event_index_sync(db, event_id)
-        language = languages.get(about[reader_id].email) or about[reader_id].language or "es"
-        found[(reader_id, other_id)] = describe_starters(
-            starters_for(reader, other, indexes[event_id], language)
-        )
-    return found
 
 
 def _replay(stored: tuple[str, dict[str, Any]], digest: str) -> tuple[dict[str, Any], bool]:
@@ -928,34 +922,53 @@ def _parse(raw: dict[str, Any]) -> Parsed:
     return operation, payload_hash(raw), str(raw["id"])
 
 
+@dataclass(frozen=True, slots=True)
+class SyncRequest:
+    """One POST /api/sync: the session cookie that signs it, its operations, whether scans are
+    answered with conversation starters, and the account the phone wrote the operations as."""
+
+    cookie: str | None
+    operations: Sequence[dict[str, Any]]
+    starters: bool = False
+    author: str | None = None
+
+
 def apply_batches(
     db: Session,
     batches: Sequence[tuple[Signer, Sequence[dict[str, Any]]]],
     now: datetime | None = None,
+    starters: Sequence[bool] | None = None,
 ) -> list[list[OperationResult] | Exception]:
     """Apply batches (one per request) in the caller's transaction, each operation once, in its
-    own savepoint; a batch that fails unexpectedly answers its exception, the others go on."""
+    own savepoint; a batch that fails unexpectedly answers its exception, the others go on.
+    `starters` says, per batch, whether its scans are answered with conversation starters."""
     group = Group(db, now or utcnow())
     parsed = [(account, [_parse(raw) for raw in operations]) for account, operations in batches]
     if group.conn.dialect.name == "postgresql":
         for account_id in sorted({account.id for account, _ in batches}):
             group.conn.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK_SPACE, account_id)))
     group.load(parsed)
+    wanted = list(starters) if starters is not None else [False] * len(batches)
     outcomes: list[list[Answer] | Exception] = []
     for account, items in parsed:
         try:
             outcomes.append(group.run(account, items))
         except Exception as exc:  # what it applied stands; its client's replay answers it
             outcomes.append(exc)
-    replies = iter(group.present([o for o in outcomes if not isinstance(o, Exception)]))
+    kept = [(o, w) for o, w in zip(outcomes, wanted, strict=True) if not isinstance(o, Exception)]
+    replies = iter(group.present([o for o, _ in kept], [w for _, w in kept]))
     return [o if isinstance(o, Exception) else next(replies) for o in outcomes]
 
 
 def apply_operations(
-    db: Session, account: Account, operations: Sequence[dict[str, Any]], now: datetime | None = None
+    db: Session,
+    account: Account,
+    operations: Sequence[dict[str, Any]],
+    now: datetime | None = None,
+    starters: bool = False,
 ) -> list[OperationResult]:
     """Apply one account's batch in the caller's transaction (see `apply_batches`)."""
-    [outcome] = apply_batches(db, [(Signer.of(account), operations)], now)
+    [outcome] = apply_batches(db, [(Signer.of(account), operations)], now, [starters])
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -973,28 +986,46 @@ def accounts_for_cookies(db: Session, cookies: Sequence[str]) -> dict[str, Signe
     }
 
 
+def _signer_for(request: SyncRequest, accounts: dict[str, Signer]) -> Signer | DomainError:
+    signer = accounts.get(request.cookie) if request.cookie else None
+    if signer is None:
+        return NotSignedIn("Sign in to continue.")
+    if request.author is not None and request.author.strip().lower() != signer.email:
+        # Written on this phone by someone else (a shared phone, a tab left open): never applied
+        # as the person now signed in. The phone keeps them for their author.
+        return Conflict(
+            "These operations were written by another account; sign in as it to send them.",
+            code="account_mismatch",
+        )
+    return signer
+
+
 def sync_for_cookies(
-    db: Session, requests: Sequence[tuple[str | None, Sequence[dict[str, Any]]]]
+    db: Session, requests: Sequence[SyncRequest]
 ) -> list[list[OperationResult] | Exception]:
     """Apply each request's batch for whoever its session cookie signs in."""
-    accounts = accounts_for_cookies(db, [cookie for cookie, _ in requests if cookie])
-    signers = [accounts.get(cookie) if cookie else None for cookie, _ in requests]
-    batches = [
-        (signer, operations)
-        for signer, (_, operations) in zip(signers, requests, strict=True)
-        if signer is not None
+    accounts = accounts_for_cookies(db, [r.cookie for r in requests if r.cookie])
+    signers = [_signer_for(request, accounts) for request in requests]
+    signed = [
+        (signer, request)
+        for signer, request in zip(signers, requests, strict=True)
+        if isinstance(signer, Signer)
     ]
-    applied = iter(apply_batches(db, batches) if batches else [])
-    return [NotSignedIn("Sign in to continue.") if s is None else next(applied) for s in signers]
+    applied = iter(
+        apply_batches(
+            db, [(s, r.operations) for s, r in signed], None, [r.starters for _, r in signed]
+        )
+        if signed
+        else []
+    )
+    return [s if isinstance(s, DomainError) else next(applied) for s in signers]
 
 
 # Running batches: one transaction per request (PostgreSQL) or grouped commits (SQLite).
 
 
 class Outbox(Protocol):
-    async def apply(
-        self, cookie: str | None, operations: Sequence[dict[str, Any]]
-    ) -> list[OperationResult]: ...
+    async def apply(self, request: SyncRequest) -> list[OperationResult]: ...
 
 
 class TransactionOutbox:
@@ -1003,11 +1034,9 @@ class TransactionOutbox:
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self.factory = factory
 
-    async def apply(
-        self, cookie: str | None, operations: Sequence[dict[str, Any]]
-    ) -> list[OperationResult]:
+    async def apply(self, request: SyncRequest) -> list[OperationResult]:
         async with transaction(self.factory) as session:
-            [outcome] = await session.run_sync(sync_for_cookies, [(cookie, operations)])
+            [outcome] = await session.run_sync(sync_for_cookies, [request])
             if isinstance(outcome, Exception):
                 raise outcome  # and the transaction rolls back
             return outcome
@@ -1015,8 +1044,7 @@ class TransactionOutbox:
 
 @dataclass(slots=True)
 class _Job:
-    cookie: str | None
-    operations: Sequence[dict[str, Any]]
+    request: SyncRequest
     reply: asyncio.Future[list[OperationResult]]
 
 
@@ -1028,10 +1056,8 @@ class GroupCommitOutbox:
         self.waiting: list[_Job] = []
         self.flusher: asyncio.Task[None] | None = None
 
-    async def apply(
-        self, cookie: str | None, operations: Sequence[dict[str, Any]]
-    ) -> list[OperationResult]:
-        job = _Job(cookie, operations, asyncio.get_running_loop().create_future())
+    async def apply(self, request: SyncRequest) -> list[OperationResult]:
+        job = _Job(request, asyncio.get_running_loop().create_future())
         self.waiting.append(job)
         if self.flusher is None or self.flusher.done():
             self.flusher = asyncio.create_task(self._drain())
@@ -1040,10 +1066,13 @@ class GroupCommitOutbox:
     async def _drain(self) -> None:
         while self.waiting:
             group = [self.waiting.pop(0)]
-            size = len(group[0].operations)
-            while self.waiting and size + len(self.waiting[0].operations) <= MAX_GROUP_OPERATIONS:
+            size = len(group[0].request.operations)
+            while (
+                self.waiting
+                and size + len(self.waiting[0].request.operations) <= MAX_GROUP_OPERATIONS
+            ):
                 group.append(self.waiting.pop(0))
-                size += len(group[-1].operations)
+                size += len(group[-1].request.operations)
             try:
                 outcomes = await anyio.to_thread.run_sync(self._write_group, group)
             except Exception as exc:  # the commit failed: nobody's batch was applied
@@ -1063,7 +1092,7 @@ class GroupCommitOutbox:
             connection.begin(),
             Session(bind=connection, join_transaction_mode="rollback_only") as db,
         ):
-            return sync_for_cookies(db, [(job.cookie, job.operations) for job in group])
+            return sync_for_cookies(db, [job.request for job in group])
 
 
 def writer_engine(database_url: str) -> Engine:
@@ -1077,6 +1106,7 @@ def writer_engine(database_url: str) -> Engine:
         pool_size=1,
         max_overflow=0,
         connect_args={"timeout": 30, "check_same_thread": False},
+        **JSON_CODEC,
     )
 
     @event.listens_for(engine, "connect")
