@@ -23,6 +23,7 @@ from tests.test_connections import (
     PEDRO,
     connections_of,
     event_with_people,
+    login_cookie,
     op,
     scan,
     signed_in_client,
@@ -159,6 +160,59 @@ async def test_one_bad_operation_does_not_fail_the_others(
         ("applied", "created", None),
     ]
     assert results[0]["id"] == "not-a-uuid" and results[-1]["id"] == good["id"]
+    assert [c.scan_count for c in await connections_of(settings, PEDRO)] == [1]
+
+
+async def test_ids_out_of_range_and_nul_characters_are_named_not_crashed_on(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    tokens = await event_with_people(settings)
+    await sign_in(client, settings, PEDRO)
+    good = scan(tokens[LUCIA])
+    results = await sync(
+        client,
+        op("connect_back", attendee=2**63),
+        op("note", connection=2**31, text="x", base_revision=0),
+        op("note", scanned=tokens[LUCIA], text="a\x00b", base_revision=0),
+        scan(tokens[ANA]) | {"event": "demo\x00"},
+        op("tags", scanned=tokens[LUCIA], tags=["ok", "bad\x00"]),
+        good,
+        # A literal backslash-u0000 typed in a note is text, not a NUL.
+        op("note", scanned=tokens[LUCIA], text="\\u0000 is fine", base_revision=0),
+    )
+    assert [(r["reason"], r.get("field")) for r in results] == [
+        ("invalid", "attendee"),
+        ("invalid", "connection"),
+        ("invalid", "text"),
+        ("invalid", "event"),
+        ("invalid", "tags"),
+        ("created", None),
+        ("updated", None),
+    ]
+    [mine] = await connections_of(settings, PEDRO)
+    assert mine.note == "\\u0000 is fine"
+
+
+async def test_a_request_that_fails_its_group_does_not_fail_the_others(
+    settings: Settings, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("requests share a transaction only on SQLite (group commit)")
+    tokens = await event_with_people(settings)
+    pedro, lucia = (await login_cookie(settings, PEDRO), await login_cookie(settings, LUCIA))
+    outbox = service.GroupCommitOutbox(settings.database_url)
+    try:
+        # Not a list of objects: nothing the endpoint lets through, so it stands for any failure
+        # of the group's shared work that only one request's data provokes.
+        broken = service.SyncRequest(lucia, ["not an operation"])  # type: ignore[list-item]
+        fine = service.SyncRequest(pedro, [scan(tokens[ANA])])
+        outcomes = await asyncio.gather(
+            outbox.apply(broken), outbox.apply(fine), return_exceptions=True
+        )
+    finally:
+        outbox.engine.dispose()
+    assert isinstance(outcomes[0], AttributeError)
+    assert [r.reason for r in outcomes[1]] == ["created"]  # type: ignore[union-attr]
     assert [c.scan_count for c in await connections_of(settings, PEDRO)] == [1]
 
 

@@ -27,7 +27,8 @@ NoteText = Annotated[str, msgspec.Meta(max_length=NOTE_MAX_CHARS)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX_CHARS)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 Revision = Annotated[int, msgspec.Meta(ge=0)]
-RowId = Annotated[int, msgspec.Meta(ge=1)]
+# Database ids are 32-bit on PostgreSQL: a larger one cannot name anything, and is refused here.
+RowId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 # When it happened on the phone; a time zone is required so phones in any zone agree.
 PhoneTime = Annotated[datetime, msgspec.Meta(tz=True)]
 

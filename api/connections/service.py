@@ -162,8 +162,12 @@ def parse_operation(raw: dict[str, Any]) -> AnyOperation | OperationResult:
     """The operation, or its `invalid` answer naming the field at fault."""
     raw_id = raw.get("id")
     op_id = raw_id if isinstance(raw_id, str) else ""
-    if len(msgspec.json.encode(raw)) > MAX_OPERATION_BYTES:
+    encoded = msgspec.json.encode(raw)
+    if len(encoded) > MAX_OPERATION_BYTES:
         return _invalid(op_id, "operation", "This operation is too large.")
+    # PostgreSQL cannot store a NUL character, and no field of an operation needs one.
+    if b"\\u0000" in encoded and (field_name := _field_with_nul(raw)) is not None:
+        return _invalid(op_id, field_name, "Remove the NUL character (\\u0000).")
     try:
         operation: AnyOperation = msgspec.convert(raw, AnyOperation)
     except msgspec.ValidationError as exc:
@@ -173,6 +177,26 @@ def parse_operation(raw: dict[str, Any]) -> AnyOperation | OperationResult:
     if isinstance(operation, OnConnection) and not (operation.connection or operation.scanned):
         return _invalid(str(operation.id), "connection", "Name the connection or the badge.")
     return operation
+
+
+def _field_with_nul(raw: dict[str, Any]) -> str | None:
+    """The first field holding a NUL character (in its name or anywhere in its value)."""
+
+    def has_nul(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(has_nul(k) or has_nul(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(has_nul(item) for item in value)
+        return False
+
+    for name, value in raw.items():
+        if has_nul(name):
+            return "operation"
+        if has_nul(value):
+            return name
+    return None
 
 
 def _invalid(op_id: str, field_name: str, detail: str) -> OperationResult:
@@ -1075,8 +1099,11 @@ class GroupCommitOutbox:
                 size += len(group[-1].request.operations)
             try:
                 outcomes = await anyio.to_thread.run_sync(self._write_group, group)
-            except Exception as exc:  # the commit failed: nobody's batch was applied
-                outcomes = [exc] * len(group)
+            except Exception as exc:
+                # Nothing of the group was committed. With others in it, each request again in a
+                # transaction of its own: one request's failure (a database error only its data
+                # provokes) is not everybody's.
+                outcomes = [exc] if len(group) == 1 else [await self._alone(job) for job in group]
             for job, outcome in zip(group, outcomes, strict=True):
                 if job.reply.done():  # the request went away; its client will replay
                     continue
@@ -1084,6 +1111,13 @@ class GroupCommitOutbox:
                     job.reply.set_exception(outcome)
                 else:
                     job.reply.set_result(outcome)
+
+    async def _alone(self, job: _Job) -> list[OperationResult] | Exception:
+        try:
+            [outcome] = await anyio.to_thread.run_sync(self._write_group, [job])
+        except Exception as exc:  # its commit failed: nothing of it was applied
+            return exc
+        return outcome
 
     def _write_group(self, group: list[_Job]) -> list[list[OperationResult] | Exception]:
         # rollback_only: the session works in the group's transaction and never ends it.
