@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -181,6 +182,9 @@ class Attendee(Base):
     bio: Mapped[str] = mapped_column(Text, default="")
     # Fields beyond name and organization that this person lets a badge scan reveal.
     shared_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Whether the offline directory carries this person's card (only readable with their badge
+    # token, see api.connections); off, a scan offline shows the card once back online.
+    offline_card: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Set when the attendee edits their own profile; from then on a re-import leaves the
     # fields they own (interests, needs, offers, links, bio, phone) alone.
     profile_edited_at: Mapped[datetime | None]
@@ -199,7 +203,10 @@ class Badge(Base):
     __tablename__ = "badges"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # Emptied, not deleted, when the attendee is deleted: the token stays (nothing personal), so
+    # people of the event who scan it later are told the person left ("deleted_account").
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id", ondelete="SET NULL"))
     # Not a secret that signs anyone in (see DESIGN "Badge tokens"), so it is kept as is:
     # printing a badge again needs it.
     token: Mapped[str] = mapped_column(String(32), unique=True)

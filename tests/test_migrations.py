@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from api.db import create_engine
+from api.migrate import downgrade_database, upgrade_database
 from api.models import Base
-from tests.conftest import make_settings
+from tests.conftest import _admin, make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -41,8 +45,6 @@ async def test_migrated_schema_matches_the_models(database_url: str, tmp_path: P
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
-    from sqlalchemy import text
-
     engine = create_engine(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path))
     try:
         async with engine.connect() as connection:
@@ -50,3 +52,62 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
     assert mode == "wal"
+
+
+@pytest.fixture
+async def empty_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the same backend, not yet migrated."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"enlace_migrate_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", database_url)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_badges_get_their_event_and_outlive_their_attendee_from_0004(
+    empty_url: str, tmp_path: Path
+) -> None:
+    engine = create_engine(make_settings(empty_url, tmp_path))
+    try:
+        await upgrade_database(engine, "0003")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO events (id, slug, name, starts_on, ends_on, timezone, languages,"
+                    " created_at, updated_at) VALUES (7, 'ev', 'Ev', '2026-03-10', '2026-03-11',"
+                    " 'UTC', '[]', '2026-01-01', '2026-01-01')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO attendees (id, event_id, email, name, organization, role, phone,"
+                    " language, ticket_type, ticket_ref, interests, looking_for, can_help_with,"
+                    " links, bio, shared_fields, created_at, updated_at) VALUES (3, 7, 'a@x.org',"
+                    " 'A', '', '', '', '', '', '', '[]', '[]', '[]', '[]', '', '[]', '2026-01-01',"
+                    " '2026-01-01')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO badges (attendee_id, token, issued_at)"
+                    " VALUES (3, 'T0KEN', '2026-01-01')"
+                )
+            )
+        await upgrade_database(engine)
+        async with engine.begin() as connection:
+            badge = (await connection.execute(text("SELECT event_id FROM badges"))).one()
+            card = (await connection.execute(text("SELECT offline_card FROM attendees"))).one()
+            assert (badge.event_id, bool(card.offline_card)) == (7, True)
+            await connection.execute(text("DELETE FROM attendees WHERE id = 3"))
+            kept = (await connection.execute(text("SELECT attendee_id, token FROM badges"))).one()
+            assert tuple(kept) == (None, "T0KEN")
+        await downgrade_database(engine, "0003")
+        async with engine.begin() as connection:
+            left = (await connection.execute(text("SELECT count(*) FROM badges"))).scalar()
+            assert left == 0  # a badge without its attendee cannot go back
+    finally:
+        await engine.dispose()

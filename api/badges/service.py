@@ -54,7 +54,12 @@ async def issue_missing_badges(session: AsyncSession, event_id: int) -> int:
     now = utcnow()
     for start in range(0, len(missing), CHUNK):
         rows = [
-            {"attendee_id": attendee_id, "token": new_token(), "issued_at": now}
+            {
+                "event_id": event_id,
+                "attendee_id": attendee_id,
+                "token": new_token(),
+                "issued_at": now,
+            }
             for attendee_id in missing[start : start + CHUNK]
         ]
         await session.execute(_insert_new_badges(session), rows)
@@ -68,7 +73,10 @@ async def active_badge(session: AsyncSession, attendee: Attendee) -> Badge:
     if badge is None:
         await session.execute(
             _insert_new_badges(session).values(
-                attendee_id=attendee.id, token=new_token(), issued_at=utcnow()
+                event_id=attendee.event_id,
+                attendee_id=attendee.id,
+                token=new_token(),
+                issued_at=utcnow(),
             )
         )
         badge = await session.scalar(current)
@@ -85,7 +93,7 @@ async def reissue_badge(session: AsyncSession, attendee: Attendee) -> Badge:
         .where(Badge.attendee_id == attendee.id, Badge.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    badge = Badge(attendee_id=attendee.id, token=new_token())
+    badge = Badge(event_id=attendee.event_id, attendee_id=attendee.id, token=new_token())
     session.add(badge)
     await session.flush()
     return badge
@@ -141,14 +149,17 @@ async def resolve_scan(
     found = (
         await session.execute(
             select(Badge, Attendee, Event)
-            .join(Attendee, Attendee.id == Badge.attendee_id)
-            .join(Event, Event.id == Attendee.event_id)
+            .join(Event, Event.id == Badge.event_id)
+            .outerjoin(Attendee, Attendee.id == Badge.attendee_id)
             .where(Badge.token == token, member)
         )
     ).first()
     if found is None:
         raise _unknown_badge()
     badge, attendee, event = found
+    if attendee is None:
+        # Said only to people of the same event, like a revoked badge.
+        raise Gone("This person is no longer part of the event.", code="deleted_account")
     if badge.revoked_at is not None:
         # Said only to people of the same event, who may have scanned an old printout.
         raise Gone(

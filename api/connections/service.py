@@ -283,7 +283,7 @@ class Link:
 @dataclass(slots=True, frozen=True)
 class ScannedBadge:
     attendee_id: int | None  # None: the badge outlived its attendee
-    event_id: int | None
+    event_id: int
     revoked: bool
 
 
@@ -470,7 +470,7 @@ MEMBERS = (
     .where(Event.slug.in_(_in("slugs")), Attendee.email.in_(_in("emails")))
 )
 BADGES = (
-    select(Badge.token, Badge.revoked_at, Attendee.event_id, *CARD_COLUMNS)
+    select(Badge.token, Badge.revoked_at, Badge.event_id, *CARD_COLUMNS)
     .outerjoin(Attendee, Attendee.id == Badge.attendee_id)
     .where(Badge.token.in_(_in("tokens")))
 )
@@ -699,11 +699,11 @@ class Group:
         badge = self.badges.get(token) if token else None
         if badge is None:
             return Plan(_rejected("unknown_badge"))
+        if badge.event_id != me.event_id:  # another event's badge: as if it never existed
+            return Plan(_rejected("unknown_badge"))
         other = badge.attendee_id
         if other is None:
             return Plan(_rejected("deleted_account"))
-        if badge.event_id != me.event_id:
-            return Plan(_rejected("unknown_badge"))
         if badge.revoked:
             return Plan(_rejected("revoked"))
         if other == me.attendee_id:

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from api.db import create_engine
+from api.migrate import migrating
 from api.models import Base
 from api.settings import load_settings
 
@@ -26,10 +27,15 @@ def run_on(connection: Connection) -> None:
         context.run_migrations()
 
 
+def run_alone(connection: Connection) -> None:
+    with migrating(connection):
+        run_on(connection)
+
+
 async def run_from_settings() -> None:
     engine = create_engine(load_settings())
-    async with engine.begin() as connection:
-        await connection.run_sync(run_on)
+    async with engine.connect() as connection:
+        await connection.run_sync(run_alone)
     await engine.dispose()
 
 
