@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
@@ -14,15 +16,19 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
 from litestar.response import File
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
 from litestar.types import Message, Scope
 from sqlalchemy.exc import IntegrityError
 
 from api.accounts.routes import get_me, update_me
 from api.auth.routes import SigninController
+from api.auth.service import hash_secret
 from api.badges.routes import (
     AttendeeBadgeController,
     BadgePrintController,
@@ -30,8 +36,10 @@ from api.badges.routes import (
     ScanController,
 )
 from api.connections.routes import ConnectionController, SyncController
-from api.db import create_engine, session_factory
+from api.connections.service import prune_sync_records
+from api.db import create_engine, session_factory, transaction
 from api.dependencies import (
+    SESSION_COOKIE,
     AppSettings,
     provide_account,
     provide_sessionmaker,
@@ -41,6 +49,7 @@ from api.dependencies import (
 from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
 from api.imports.routes import ImportController
+from api.models import utcnow
 from api.profiles.routes import ProfileController
 from api.settings import NODE_MODULES, Settings, load_settings
 
@@ -109,15 +118,25 @@ HTTP_CODES = {
 }
 
 
-def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     code = HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "error")
     detail = exc.detail
     if exc.status_code == 413:
-        detail = "The upload is too large; split the file or remove unused columns."
+        detail = (
+            "Too much in one request; send fewer operations at a time."
+            if request.url.path in RATE_LIMITED_PATHS
+            else "The upload is too large; split the file or remove unused columns."
+        )
+    elif exc.status_code == 429:
+        detail = "Too many requests; wait a moment (see RateLimit-Reset) and try again."
     elif exc.status_code == 403 and "CSRF" in str(exc.detail):
         code, detail = "csrf_failed", "The page is out of date; reload it and try again."
+    # Headers the exception carries (RateLimit-*, Allow...) go with the answer.
     return Response(
-        error_body(code, detail), status_code=exc.status_code, media_type=MediaType.JSON
+        error_body(code, detail),
+        status_code=exc.status_code,
+        media_type=MediaType.JSON,
+        headers=exc.headers or None,
     )
 
 
@@ -182,9 +201,59 @@ async def app_shell(settings: AppSettings) -> File:
     )
 
 
+PRUNE_EVERY_SECONDS = 3600
+RATE_LIMITED_PATHS = frozenset({"/api/sync"})
+
+
+def _signed_in_person(request: Request[Any, Any, Any]) -> str:
+    """Whom a rate limit counts: the session (a whole venue shares one address), else the
+    address. Only a hash of the cookie is kept."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return f"session:{hash_secret(cookie)}"
+    return f"address:{get_remote_address(request)}"
+
+
+def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path in RATE_LIMITED_PATHS
+
+
+def _rate_limits(settings: Settings) -> tuple[list[Any], dict[str, Store]]:
+    """The outbox's per-person limit, counted in Redis when workers share it (ENLACE_REDIS_URL),
+    else in this process."""
+    if settings.sync_rate_per_minute <= 0:
+        return [], {}
+    config = RateLimitConfig(
+        rate_limit=("minute", settings.sync_rate_per_minute),
+        identifier_for_request=_signed_in_person,
+        check_throttle_handler=_is_rate_limited,
+    )
+    stores: dict[str, Store] = {}
+    if settings.redis_url:
+        stores[config.store] = RedisStore.with_client(
+            url=settings.redis_url, namespace="enlace-rate-limit"
+        )
+    return [config.middleware], stores
+
+
+async def _prune_sync_records(app: Litestar, settings: Settings) -> None:
+    """Forget old outbox operations now and every hour (see `Settings.sync_keep_days`)."""
+    while True:
+        try:
+            async with transaction(app.state.sessionmaker) as db:
+                before = utcnow() - timedelta(days=settings.sync_keep_days)
+                pruned = await prune_sync_records(db, before)
+            if pruned:
+                log.info("Forgot %d outbox operations older than %s", pruned, before)
+        except Exception:  # a busy or unreachable database: try again next time
+            log.exception("Pruning old outbox operations failed")
+        await asyncio.sleep(PRUNE_EVERY_SECONDS)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for `settings` (read from the environment when omitted)."""
     settings = settings or load_settings()
+    middleware, stores = _rate_limits(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -195,9 +264,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # garbage collector, whose full passes over it paused requests for 70-85 ms (scan p99).
         gc.collect()
         gc.freeze()
+        upkeep = asyncio.create_task(_prune_sync_records(app, settings))
         try:
             yield
         finally:
+            upkeep.cancel()
+            outbox = app.state.get("connections_outbox")
+            if outbox is not None:
+                await outbox.close()
             await engine.dispose()
 
     return Litestar(
@@ -244,6 +318,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts),
         request_max_body_size=settings.max_request_bytes,
         before_send=[add_security_headers],
+        middleware=middleware,
+        stores=stores,
         openapi_config=OpenAPIConfig(title="Enlace", version="0.1.0", path="/schema"),
         debug=False,
     )

@@ -43,6 +43,12 @@ class Settings(msgspec.Struct, kw_only=True):
     signin_window_seconds: int = 900
     signin_code_attempts: int = 5
     session_days: int = 30
+    # How long applied outbox operations are remembered to answer replays (see api.connections).
+    sync_keep_days: int = 30
+    # Outbox requests per minute per signed-in session (a phone sends a few); 0 turns it off.
+    sync_rate_per_minute: int = 600
+    # Where rate-limit counters live when several workers share them (redis://host:6379/0).
+    redis_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -87,6 +93,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         mail_from=env.get("ENLACE_MAIL_FROM", "Enlace <no-reply@enlace.invalid>"),
         max_upload_bytes=int(env.get("ENLACE_MAX_UPLOAD_BYTES", "20000000")),
         import_max_rows=int(env.get("ENLACE_IMPORT_MAX_ROWS", "100000")),
+        sync_keep_days=int(env.get("ENLACE_SYNC_KEEP_DAYS", "30")),
+        sync_rate_per_minute=int(env.get("ENLACE_SYNC_RATE_PER_MINUTE", "600")),
+        redis_url=env.get("ENLACE_REDIS_URL", ""),
     )
     return finalize(settings)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -465,16 +468,31 @@ async def test_removing_hides_a_connection_and_a_new_scan_restores_it(
     assert (mine["note"], mine["scan_count"]) == ("Ask about the dataset", 3)
 
 
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def client_directory_key(salt: str, scanned: str) -> str:
     """What the PWA computes with SubtleCrypto: HMAC-SHA256(salt, token), 16 bytes, base64url."""
     token = token_from_scan(scanned)
     assert token is not None
-    key = base64.urlsafe_b64decode(salt + "=" * (-len(salt) % 4))
-    digest = hmac.new(key, token.encode(), hashlib.sha256).digest()[:16]
+    digest = hmac.new(_unb64(salt), token.encode(), hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-async def test_the_directory_finds_a_scanned_badge_offline_without_exposing_tokens(
+def open_entry(salt: str, scanned: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """What the PWA does with the scanned token: derive the card key, open the sealed box."""
+    token = token_from_scan(scanned)
+    assert token is not None
+    sealing = hmac.new(_unb64(salt), b"card|" + token.encode(), hashlib.sha256).digest()
+    plain = AESGCM(sealing).decrypt(
+        _unb64(entry["nonce"]), _unb64(entry["box"]), _unb64(entry["key"])
+    )
+    opened: dict[str, Any] = json.loads(plain)
+    return opened
+
+
+async def test_the_directory_opens_a_card_only_with_its_badge(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     tokens = await event_with_people(settings)
@@ -483,13 +501,16 @@ async def test_the_directory_finds_a_scanned_badge_offline_without_exposing_toke
     response = await client.get(f"/api/events/{EVENT}/directory")
     assert response.headers["cache-control"] == "private, no-store"
     found = response.json()
-    assert (found["algorithm"], found["key_bytes"]) == ("HMAC-SHA256", 16)
+    assert (found["algorithm"], found["key_bytes"]) == ("HMAC-SHA256/AES-256-GCM", 16)
     for token in (*tokens.values(), revoked):
         assert token not in response.text and display_code(token) not in response.text
+    # Nobody's name, organization or attendee id can be read without their badge.
+    for secret in ("Lucía", "Luc\\u00eda", "DataLab", "Pedro", "Ana", '"attendee"', '"card"'):
+        assert secret not in response.text
     entries = {entry["key"]: entry for entry in found["entries"]}
     assert len(entries) == 3  # Lucía, Pedro, Ana's new badge; never a revoked token
     lucia = entries[client_directory_key(found["salt"], badge_url(tokens[LUCIA]))]
-    assert lucia["card"] == {
+    assert open_entry(found["salt"], tokens[LUCIA], lucia)["card"] == {
         "name": "Lucía García",
         "organization": "DataLab",
         "interests": ["Open data"],
@@ -497,9 +518,29 @@ async def test_the_directory_finds_a_scanned_badge_offline_without_exposing_toke
     typed = client_directory_key(found["salt"], display_code(tokens[LUCIA]).lower())
     assert entries[typed] == lucia
     assert client_directory_key(found["salt"], revoked) not in entries
-    me = entries[client_directory_key(found["salt"], tokens[PEDRO])]
-    assert me["attendee"] == found["me"]  # so the phone can tell a self-scan offline
-    assert "phone" not in response.text and "+34" not in response.text
+    # Another badge's token does not open it (the key and the box are bound to one token).
+    with pytest.raises(InvalidTag):
+        open_entry(found["salt"], tokens[ANA], lucia)
+    mine = entries[client_directory_key(found["salt"], tokens[PEDRO])]
+    assert open_entry(found["salt"], tokens[PEDRO], mine)["attendee"] == found["me"]
+
+
+async def test_people_who_turn_the_offline_card_off_are_left_out_of_the_directory(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    tokens = await event_with_people(settings)
+    await sign_in(client, settings, LUCIA)
+    response = await client.patch(f"/api/events/{EVENT}/me", json={"offline_card": False})
+    assert response.status_code == 200, response.text
+    assert response.json()["offline_card"] is False
+    await act_as(client, settings, PEDRO)
+    found = await get_json(client, f"/api/events/{EVENT}/directory")
+    keys = {entry["key"] for entry in found["entries"]}
+    assert client_directory_key(found["salt"], tokens[LUCIA]) not in keys
+    assert client_directory_key(found["salt"], tokens[ANA]) in keys
+    # Online, a scan of her badge still connects and shows her card.
+    [made] = await sync(client, scan(tokens[LUCIA]))
+    assert made["card"]["name"] == "Lucía García"
 
 
 async def test_the_directory_key_differs_between_events(

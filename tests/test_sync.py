@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from api.connections import service
 from api.db import create_engine, session_factory, transaction
-from api.models import Account, SyncOperation
+from api.models import Account, SyncOperation, utcnow
 from api.settings import Settings
 from tests.conftest import add_account, run_in_db, sign_in
 from tests.test_connections import (
@@ -388,3 +388,32 @@ async def test_replies_carry_the_id_as_the_phone_wrote_it(
     assert (first["id"], first["reason"]) == (shouted["id"], "created")
     [again] = await sync(client, operation)  # the same operation, its id written another way
     assert (again["id"], again["reason"]) == (operation["id"], "duplicate")
+
+
+async def test_operations_older_than_the_keep_period_are_forgotten_at_start_up(
+    settings: Settings,
+) -> None:
+    tokens = await event_with_people(settings)
+    async with signed_in_client(settings, PEDRO) as pedro:
+        old, recent = scan(tokens[LUCIA]), scan(tokens[ANA])
+        await sync(pedro, old, recent)
+
+    async def age(session: AsyncSession) -> None:
+        await session.execute(
+            update(SyncOperation)
+            .where(SyncOperation.op_id == old["id"])
+            .values(created_at=utcnow() - timedelta(days=31))
+        )
+
+    await run_in_db(settings, age)
+    assert await recorded_count(settings) == 2
+    async with signed_in_client(settings, PEDRO):  # a new server starts: the upkeep runs
+        for _ in range(100):
+            if await recorded_count(settings) == 1:
+                break
+            await asyncio.sleep(0.05)
+
+    async def kept(session: AsyncSession) -> list[str]:
+        return list(await session.scalars(select(SyncOperation.op_id)))
+
+    assert await run_in_db(settings, kept) == [recent["id"]]

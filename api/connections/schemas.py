@@ -150,15 +150,25 @@ class ConnectedWithMeOut(msgspec.Struct):
 
 class DirectoryEntry(msgspec.Struct):
     key: str
+    nonce: str
+    box: str
+
+
+class DirectoryCard(msgspec.Struct):
+    """What a directory entry's box holds."""
+
     attendee: int
     card: CardOut
 
 
 class DirectoryOut(msgspec.Struct):
-    """The event's cards for offline scans, keyed by a keyed hash of each badge token.
+    """The event's cards for offline scans, each readable only with its badge token.
 
-    key = base64url(HMAC-SHA256(base64url-decoded salt, token)[:key_bytes]), where token is
-    the scanned badge token in its normalized form (28 Crockford base32 characters, upper case).
+    For a scanned token (normalized: 28 Crockford base32 characters, upper case) and the salt
+    (base64url-decoded):
+      key = base64url(HMAC-SHA256(salt, token)[:key_bytes]), to find the entry;
+      box = AES-256-GCM with key HMAC-SHA256(salt, "card|" + token), the entry's 12-byte nonce
+            and the decoded `key` as additional data, sealing the JSON of a DirectoryCard.
     """
 
     event: str

@@ -32,13 +32,15 @@ means another device edited meanwhile; nothing is dropped: the note becomes the 
 marked line naming when the other edit was made, then the incoming text (unless one text already
 contains the other), and the owner merges by hand.
 
-The offline directory lists every attendee of the event with an active badge, with only the card
-their badge scan shows anyway (name and organization, plus the fields they chose to share). It is
-keyed by HMAC-SHA256(salt, badge token) truncated to 16 bytes: the salt is per event (derived from
-the server secret) and given to the client, which computes the same HMAC of the token it scanned
-(SubtleCrypto) and looks it up. The key reveals nothing about the token (140 random bits), so
-the directory cannot be used to make badges or connect with people one never scanned. Revoked
-tokens are left out.
+The offline directory holds a card for every attendee of the event with an active badge who
+allows it (`offline_card`, on unless they turn it off): only what their badge scan shows anyway
+(name and organization, plus the fields they chose to share). Each entry is found by
+HMAC-SHA256(salt, badge token) truncated to 16 bytes and sealed with AES-256-GCM under
+HMAC-SHA256(salt, "card|" + token); the salt is per event (derived from the server secret) and
+given to the client. The phone computes both from the token it scanned (SubtleCrypto). So the
+directory on a phone tells nothing about anyone until their badge is scanned: no names, no
+tokens (140 random bits each), nothing to make badges or connections from. Revoked tokens are
+left out.
 
 SQLite writes are grouped: while one group transaction runs, new requests queue, and the next
 group applies all of them (each operation still in its own savepoint) under one commit, in a
@@ -56,6 +58,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -66,11 +69,13 @@ from typing import Any, Protocol, cast
 
 import anyio
 import msgspec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
     and_,
     bindparam,
     case,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -98,6 +103,7 @@ from api.connections.schemas import (
     ConnectBackOp,
     ConnectedWithMeOut,
     ConnectionOut,
+    DirectoryCard,
     DirectoryEntry,
     DirectoryOut,
     NoteOp,
@@ -128,7 +134,8 @@ from api.vocabulary import normalize_term
 # pg_advisory_xact_lock(space, account id): one account's batches run one at a time.
 SYNC_LOCK_SPACE = 0x53594E43  # "SYNC"
 DIRECTORY_KEY_BYTES = 16
-DIRECTORY_ALGORITHM = "HMAC-SHA256"
+DIRECTORY_ALGORITHM = "HMAC-SHA256/AES-256-GCM"
+NONCE_BYTES = 12
 MAX_OPERATION_BYTES = 32_000
 MAX_GROUP_OPERATIONS = 1000
 NOTE_MARKERS = {
@@ -231,10 +238,13 @@ def directory_salt(secret_key: str, event_id: int) -> bytes:
     return hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
 
 
-def directory_key(salt: bytes, token: str) -> str:
-    """The directory key of a badge token, as the client computes it from what it scanned."""
-    digest = hmac.new(salt, token.encode("ascii"), hashlib.sha256).digest()
-    return _b64url(digest[:DIRECTORY_KEY_BYTES])
+def seal_card(salt: bytes, token: str, entry: DirectoryCard) -> DirectoryEntry:
+    """The directory entry of one badge: found by its key, read only with the token."""
+    key = hmac.new(salt, token.encode("ascii"), hashlib.sha256).digest()[:DIRECTORY_KEY_BYTES]
+    sealing = hmac.new(salt, b"card|" + token.encode("ascii"), hashlib.sha256).digest()
+    nonce = os.urandom(NONCE_BYTES)
+    box = AESGCM(sealing).encrypt(nonce, msgspec.json.encode(entry), key)
+    return DirectoryEntry(key=_b64url(key), nonce=_b64url(nonce), box=_b64url(box))
 
 
 def _b64url(data: bytes) -> str:
@@ -1051,12 +1061,17 @@ def sync_for_cookies(
 class Outbox(Protocol):
     async def apply(self, request: SyncRequest) -> list[OperationResult]: ...
 
+    async def close(self) -> None: ...
+
 
 class TransactionOutbox:
     """Each request's batch in its own transaction; PostgreSQL runs them side by side."""
 
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self.factory = factory
+
+    async def close(self) -> None:
+        return None
 
     async def apply(self, request: SyncRequest) -> list[OperationResult]:
         async with transaction(self.factory) as session:
@@ -1079,6 +1094,12 @@ class GroupCommitOutbox:
         self.engine = writer_engine(database_url)
         self.waiting: list[_Job] = []
         self.flusher: asyncio.Task[None] | None = None
+
+    async def close(self) -> None:
+        """Let the group being written finish, then close the writer's connection."""
+        if self.flusher is not None:
+            await asyncio.wait({self.flusher})
+        self.engine.dispose()
 
     async def apply(self, request: SyncRequest) -> list[OperationResult]:
         job = _Job(request, asyncio.get_running_loop().create_future())
@@ -1164,6 +1185,14 @@ def open_outbox(database_url: str, factory: async_sessionmaker[AsyncSession]) ->
     if is_sqlite(database_url):
         return GroupCommitOutbox(database_url)
     return TransactionOutbox(factory)
+
+
+async def prune_sync_records(db: AsyncSession, before: datetime) -> int:
+    """Forget operations applied before `before`; answers how many. A phone replays what it has
+    not had an answer for within minutes or days, so records are kept for weeks (the setting
+    `sync_keep_days`); an operation replayed after that would be applied again."""
+    pruned = await db.execute(delete(SyncOperation).where(SyncOperation.created_at < before))
+    return int(getattr(pruned, "rowcount", 0) or 0)
 
 
 # Reading connections (async, in the request's transaction).
@@ -1258,17 +1287,21 @@ async def connected_with_me(
 
 
 async def directory(db: AsyncSession, event: Event, me: Attendee, secret_key: str) -> DirectoryOut:
-    """The event's cards keyed by a keyed hash of each active badge token (see the docstring)."""
+    """The cards of the event's people who allow it, each sealed with their active badge token
+    (see the module docstring)."""
     salt = directory_salt(secret_key, event.id)
     rows = await db.execute(
-        select(Badge.token, Attendee)
+        select(Badge.token, *CARD_COLUMNS)
         .join(Attendee, Attendee.id == Badge.attendee_id)
-        .where(Attendee.event_id == event.id, Badge.revoked_at.is_(None))
+        .where(
+            Attendee.event_id == event.id,
+            Badge.revoked_at.is_(None),
+            Attendee.offline_card.is_(True),
+        )
         .order_by(Attendee.id)
     )
     entries = [
-        DirectoryEntry(key=directory_key(salt, token), attendee=person.id, card=shared_card(person))
-        for token, person in rows
+        seal_card(salt, row.token, DirectoryCard(attendee=row.id, card=_card(row))) for row in rows
     ]
     return DirectoryOut(
         event=event.slug,

@@ -33,6 +33,8 @@ class ProfileOut(msgspec.Struct):
     links: list[str]
     bio: str
     shared_fields: list[str]
+    # Whether the offline directory carries this card (sealed: readable only with the badge).
+    offline_card: bool
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -46,3 +48,4 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     links: Annotated[list[Link], msgspec.Meta(max_length=10)] | UnsetType = UNSET
     bio: Annotated[str, msgspec.Meta(max_length=2000)] | UnsetType = UNSET
     shared_fields: list[Shareable] | UnsetType = UNSET
+    offline_card: bool | UnsetType = UNSET

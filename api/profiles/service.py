@@ -40,6 +40,7 @@ def describe_profile(event: Event, attendee: Attendee) -> ProfileOut:
         links=attendee.links,
         bio=attendee.bio,
         shared_fields=[f for f in SHAREABLE if f in attendee.shared_fields],
+        offline_card=attendee.offline_card,
     )
 
 
@@ -69,7 +70,7 @@ def apply_profile_update(attendee: Attendee, data: ProfileUpdate) -> None:
             value = _dedupe(value)
         elif name == "bio":
             value = clean_text(value, keep_newlines=True)[0]
-        else:
+        elif isinstance(value, str):
             value = _clean(value)
         if name == "name" and not value:
             raise Invalid("name: your name cannot be empty.", code="missing_name", field="name")

@@ -180,6 +180,12 @@ function keepDirectories() {
 
 /** "N waiting to sync", "could not sync" and "sign in again" in the header. */
 function watchOutbox() {
+  // The session now belongs to someone else (signed in from another tab): show and send theirs.
+  outboxEvents.addEventListener("account", async () => {
+    await refreshMe();
+    render();
+    resume();
+  });
   const status = document.getElementById("sync-status");
   const text = status.querySelector("[data-sync-text]");
   const link = status.querySelector("a");

@@ -5,6 +5,12 @@
 // across tabs, with the Web Locks API where there is one), and removes an operation only on a final
 // answer: applied, or rejected (then kept in the "could not sync" store with its reason). Network
 // errors, 401/403 (sign in again, then resume), 409, 429 and 5xx keep it and retry with back-off.
+// A request refused whole (400, 413, 422) is split until the one operation at fault is found; it
+// goes to "could not sync" and the rest are sent.
+//
+// Everything kept here belongs to one account: writes, contacts, refusals and directories are
+// stored with the signed-in person's e-mail and only ever shown or sent for them, so on a shared
+// phone nobody sees or sends someone else's.
 import { api } from "./api.js";
 import { state } from "./state.js";
 
@@ -13,20 +19,27 @@ const BATCH = 100;
 const TIMER_MS = 30_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
-/** Change notifications: "change" (pending count or could-not-sync list changed), "signin". */
+/** Notifications: "change" (pending count or could-not-sync list changed), "settled" (the server
+ * answered some operations: what it lists changed), "signin" (sign in again), "account" (the
+ * session is someone else's now). */
 export const outboxEvents = new EventTarget();
 
 let dbPromise = null;
 function openDb() {
   if (!dbPromise) {
     dbPromise = new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = () => {
+      const request = indexedDB.open(DB_NAME, 2);
+      request.onupgradeneeded = (event) => {
         const db = request.result;
-        db.createObjectStore("ops", { keyPath: "seq", autoIncrement: true });
-        db.createObjectStore("failed", { keyPath: "id" });
-        db.createObjectStore("contacts", { keyPath: "key" });
-        db.createObjectStore("directories", { keyPath: "event" });
+        if (event.oldVersion < 1) {
+          db.createObjectStore("ops", { keyPath: "seq", autoIncrement: true });
+          db.createObjectStore("failed", { keyPath: "id" });
+          db.createObjectStore("contacts", { keyPath: "key" });
+        }
+        // Version 2: one directory per person and event (each holds who "me" is). Directories
+        // are copies of the server's, fetched again when online.
+        if (db.objectStoreNames.contains("directories")) db.deleteObjectStore("directories");
+        db.createObjectStore("directories", { keyPath: ["account", "event"] });
       };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
@@ -55,23 +68,65 @@ async function readAll(store) {
   return asPromise(db.transaction(store).objectStore(store).getAll());
 }
 
-/** The key of my contact made by scanning `token` in `event`. */
+/** Whether a record kept here is the signed-in person's (records from before accounts were
+ * noted count as theirs). */
+function mine(record) {
+  const account = state.me?.email;
+  return Boolean(account) && (record.account ?? account) === account;
+}
+
+/** The key of my contact in `event` made by scanning `token` (or `#id` for a connection id). */
 export function contactKey(event, token) {
-  return `${event}|${token}`;
+  return `${state.me?.email ?? ""}|${event}|${token}`;
 }
 
 export async function getContact(event, token) {
   const db = await openDb();
-  return (await asPromise(db.transaction("contacts").objectStore("contacts").get(contactKey(event, token)))) ?? null;
+  const found = await asPromise(db.transaction("contacts").objectStore("contacts").get(contactKey(event, token)));
+  return found && mine(found) ? found : null;
+}
+
+/**
+ * What this phone knows of my contacts in `event`: the saved records of the signed-in person
+ * (records from before accounts were noted count as theirs) and the keys of those with a write
+ * waiting to sync.
+ */
+export async function phoneContacts(event) {
+  const [contacts, waiting] = await Promise.all([readAll("contacts"), oldest(Infinity)]);
+  return {
+    contacts: contacts.filter((contact) => contact.event === event && mine(contact)),
+    pending: new Set(waiting.map((record) => record.contact)),
+  };
+}
+
+// My connections as the server last listed them, for offline visits. They are kept in the
+// service worker's API cache (sw.js), which signing out empties, under an address it never fetches.
+const API_CACHE = "enlace-api-v1";
+const listAddress = (event) => `/saved/events/${encodeURIComponent(event)}/connections`;
+
+/** Keep the server's list of my connections in `event`, as it was at `savedAt`. */
+export async function saveConnectionList(event, list, savedAt) {
+  if (!("caches" in window)) return;
+  const body = JSON.stringify({ account: state.me?.email, savedAt, list });
+  const cache = await caches.open(API_CACHE);
+  await cache.put(listAddress(event), new Response(body, { headers: { "content-type": "application/json" } }));
+}
+
+/** The list kept by saveConnectionList for the signed-in person: {list, savedAt}, or null. */
+export async function savedConnectionList(event) {
+  if (!("caches" in window)) return null;
+  const found = await (await caches.open(API_CACHE)).match(listAddress(event));
+  const saved = found ? await found.json() : null;
+  return saved && saved.account === state.me?.email ? saved : null;
 }
 
 export async function pendingCount() {
   return (await oldest(Infinity)).length;
 }
 
-/** Operations that got a final "no", newest first: {id, op, reason, field, detail, failedAt}. */
+/** My operations that got a final "no", newest first: {id, op, reason, field, detail, failedAt}. */
 export async function couldNotSync() {
-  const list = await readAll("failed");
+  const list = (await readAll("failed")).filter(mine);
   return list.sort((a, b) => (a.failedAt < b.failedAt ? 1 : -1));
 }
 
@@ -94,29 +149,68 @@ async function notify() {
 }
 
 /**
+ * The revision a note edit is based on. The server counts one revision per note edit it applies,
+ * so an edit made while an earlier one of the same contact still waits is based on that one's
+ * result: two edits in a row on one phone are not a conflict. Queued operations are never changed
+ * (one may be on its way to the server), which keeps exactly-once as simple as it was.
+ */
+function noteBase(op, waitingNotes, saved) {
+  if (waitingNotes.length) return Math.max(...waitingNotes.map((note) => note.base_revision)) + 1;
+  return Math.max(op.base_revision ?? 0, saved?.note_revision ?? 0);
+}
+
+/**
  * Queue writes: `ops` (without id and at, which are made here) and, in the same transaction, the
  * local contact they change. Answers the operations as queued; a flush follows.
  */
 export async function queue(ops, contact = null) {
   const now = new Date().toISOString();
   const made = (Array.isArray(ops) ? ops : [ops]).map((op) => ({ id: crypto.randomUUID(), at: now, ...op }));
-  const db = await openDb();
-  const tx = db.transaction(["ops", "contacts"], "readwrite");
   // Each write belongs to the person who made it: on a shared phone, someone signing in later
   // never sends it as theirs.
   const account = state.me?.email ?? null;
-  for (const op of made) tx.objectStore("ops").add({ op, contact: contact?.key ?? null, account });
-  if (contact) tx.objectStore("contacts").put(contact);
+  const db = await openDb();
+  const tx = db.transaction(["ops", "contacts"], "readwrite");
+  const store = tx.objectStore("ops");
+  const write = (waitingNotes, saved) => {
+    for (const op of made) {
+      if (op.kind === "note" && contact) {
+        op.base_revision = noteBase(op, waitingNotes, saved);
+        waitingNotes.push(op);
+      }
+      store.add({ op, contact: contact?.key ?? null, account });
+    }
+    if (contact) tx.objectStore("contacts").put({ ...contact, account, updatedAt: now });
+  };
+  if (contact && made.some((op) => op.kind === "note")) {
+    // Read what waits in this same transaction, so a flush cannot settle it in between.
+    const waiting = store.getAll();
+    const saved = tx.objectStore("contacts").get(contact.key);
+    saved.onsuccess = () => {
+      const mine = waiting.result.filter((record) => record.contact === contact.key && record.account === account);
+      write(mine.filter((record) => record.op.kind === "note").map((record) => record.op), saved.result);
+    };
+  } else {
+    write([], null);
+  }
   await done(tx);
   notify();
   flush();
   return made;
 }
 
-/** What a final answer teaches about the contact the operation named. */
-function learn(contact, result) {
+const LEARNED = ["connection", "attendee", "card", "mutual", "note", "note_revision", "tags"];
+
+/**
+ * The contact as a final answer leaves it. While later writes of it still wait, its own note and
+ * tags are newer than the answer and stay, and a removal does not hide a contact saved again.
+ */
+function learn(contact, op, result, reason, stillWaiting) {
+  if (result.status !== "applied") return op.kind === "scan" ? { ...contact, rejected: reason } : contact;
+  if (reason === "removed") return stillWaiting ? contact : { ...contact, removed: true };
   const next = { ...contact };
-  for (const name of ["connection", "attendee", "card", "mutual", "note", "note_revision", "tags"]) {
+  for (const name of LEARNED) {
+    if (stillWaiting && (name === "note" || name === "tags")) continue;
     if (result[name] !== undefined && result[name] !== null) next[name] = result[name];
   }
   return next;
@@ -124,37 +218,48 @@ function learn(contact, result) {
 
 async function settle(batch, results) {
   const byId = new Map(results.map((result) => [String(result.id).toLowerCase(), result]));
+  const answered = batch
+    .map((record) => ({ record, result: byId.get(record.op.id.toLowerCase()) }))
+    .filter(({ result }) => result); // no answer for it: keep it for the next flush
   const db = await openDb();
   const tx = db.transaction(["ops", "failed", "contacts"], "readwrite");
   const contacts = tx.objectStore("contacts");
-  const failedAt = new Date().toISOString();
-  for (const record of batch) {
-    const result = byId.get(record.op.id.toLowerCase());
-    if (!result) continue; // no answer for it: keep it for the next flush
+  const now = new Date().toISOString();
+  const byContact = new Map();
+  for (const { record, result } of answered) {
     tx.objectStore("ops").delete(record.seq);
     const reason = result.reason === "duplicate" ? result.original_reason || result.reason : result.reason;
     if (result.status !== "applied") {
       tx.objectStore("failed").put({
         id: record.op.id,
         op: record.op,
+        account: record.account,
         reason,
         field: result.field ?? null,
         detail: result.detail ?? null,
-        failedAt,
+        failedAt: now,
       });
     }
     if (record.contact) {
-      const key = record.contact;
-      const request = contacts.get(key);
-      request.onsuccess = () => {
-        const current = request.result;
-        if (!current) return;
-        if (result.status === "applied" && reason === "removed") contacts.delete(key);
-        else if (result.status === "applied") contacts.put(learn(current, result));
-        else if (record.op.kind === "scan") contacts.put({ ...current, rejected: reason });
-      };
+      const answers = byContact.get(record.contact) ?? [];
+      answers.push({ op: record.op, result, reason });
+      byContact.set(record.contact, answers);
     }
   }
+  // Read after the deletes above: what is left waits for a later flush.
+  const left = tx.objectStore("ops").getAll();
+  left.onsuccess = () => {
+    const waiting = new Set(left.result.map((record) => record.contact));
+    for (const [key, answers] of byContact) {
+      const request = contacts.get(key);
+      request.onsuccess = () => {
+        if (!request.result) return;
+        let contact = request.result;
+        for (const { op, result, reason } of answers) contact = learn(contact, op, result, reason, waiting.has(key));
+        contacts.put({ ...contact, updatedAt: now });
+      };
+    }
+  };
   await done(tx);
 }
 
@@ -175,17 +280,51 @@ function retryLater() {
   backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs ? backoffMs * 2 : 2000);
   clearTimeout(retryTimer);
   const jitter = Math.random() * 0.3 * backoffMs;
-  retryTimer = setTimeout(() => flush(), backoffMs + jitter);
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    flush();
+  }, backoffMs + jitter);
 }
 
+function noBackoff() {
+  backoffMs = 0;
+  clearTimeout(retryTimer);
+  retryTimer = null;
+}
+
+/** A request refused whole, narrowed to one operation: that one cannot be sent as it is. */
+function refusedAlone(record, error) {
+  const reason = error.status === 413 ? "too_large" : "invalid";
+  return { id: record.op.id, status: "rejected", reason, field: error.field, detail: error.detail };
+}
+
+const REFUSED_WHOLE = new Set([400, 413, 422]);
+
 async function flushNow() {
+  let size = BATCH;
   for (;;) {
-    const batch = await oldest(BATCH);
+    const batch = await oldest(size);
     if (!batch.length) break;
     let answer;
     try {
-      answer = await api("POST", "/api/sync", { operations: batch.map((record) => record.op) });
+      const operations = batch.map((record) => record.op);
+      answer = await api("POST", "/api/sync", { operations, account: state.me.email });
     } catch (error) {
+      if (REFUSED_WHOLE.has(error.status)) {
+        // Too large, or something in it cannot even be read: halve until the culprit is alone.
+        if (batch.length > 1) {
+          size = Math.ceil(batch.length / 2);
+          continue;
+        }
+        await settle(batch, [refusedAlone(batch[0], error)]);
+        await notify();
+        continue;
+      }
+      if (error.code === "account_mismatch") {
+        // Signed in as someone else meanwhile (another tab): find out who, then send theirs.
+        outboxEvents.dispatchEvent(new CustomEvent("account"));
+        return;
+      }
       // Nothing is final here: offline, signed out (401/403), 409, 429, 5xx... keep and retry.
       if (error.status === 401 || error.status === 403) {
         if (!signInNeeded) {
@@ -198,8 +337,10 @@ async function flushNow() {
       return;
     }
     signInNeeded = false;
-    backoffMs = 0;
+    noBackoff();
+    size = Math.min(BATCH, size * 2);
     await settle(batch, answer.results ?? []);
+    outboxEvents.dispatchEvent(new CustomEvent("settled"));
     await notify();
     if (!answer.results?.length) {
       retryLater();
@@ -242,7 +383,7 @@ export function flush() {
 /** After signing in again: resume at once. */
 export function resume() {
   signInNeeded = false;
-  backoffMs = 0;
+  noBackoff();
   notify();
   flush();
 }
@@ -253,25 +394,31 @@ export function startOutbox() {
   if (started) return;
   started = true;
   window.addEventListener("online", () => {
-    backoffMs = 0;
+    noBackoff();
     flush();
   });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") flush();
   });
-  setInterval(() => flush(), TIMER_MS);
+  // The timer is a safety net: it waits out a back-off or a sign-in rather than cut them short.
+  setInterval(() => {
+    if (!signInNeeded && !retryTimer) flush();
+  }, TIMER_MS);
   notify();
   flush();
 }
 
-// The offline directory: cards keyed by HMAC-SHA256(salt, token), for scans without a network.
+// The offline directory: cards found by HMAC-SHA256(salt, token) and sealed with the token, for
+// scans without a network.
 
 /** Fetch and keep the directory of `event` (when online; failures keep the previous copy). */
 export async function saveDirectory(event) {
+  const account = state.me?.email;
   const directory = await api("GET", `/api/events/${encodeURIComponent(event)}/directory`);
+  if (!account || account !== state.me?.email) return directory; // signed out meanwhile
   const db = await openDb();
   const tx = db.transaction("directories", "readwrite");
-  tx.objectStore("directories").put({ ...directory, event, savedAt: new Date().toISOString() });
+  tx.objectStore("directories").put({ ...directory, account, event, savedAt: new Date().toISOString() });
   await done(tx);
   return directory;
 }
@@ -309,27 +456,31 @@ function toBase64url(bytes) {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-async function directoryKey(directory, token) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    fromBase64url(directory.salt),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const digest = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(token)));
-  return toBase64url(digest.slice(0, directory.key_bytes));
+async function hmac(salt, message) {
+  const key = await crypto.subtle.importKey("raw", salt, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
+}
+
+/** What `entry` holds, {attendee, card}, opened with the token scanned (see DirectoryOut). */
+async function openEntry(salt, entry, token) {
+  if (!entry.box) return entry; // a directory saved before the cards were sealed
+  const sealing = await crypto.subtle.importKey("raw", await hmac(salt, `card|${token}`), "AES-GCM", false, ["decrypt"]);
+  const parameters = { name: "AES-GCM", iv: fromBase64url(entry.nonce), additionalData: fromBase64url(entry.key) };
+  const plain = await crypto.subtle.decrypt(parameters, sealing, fromBase64url(entry.box));
+  return JSON.parse(new TextDecoder().decode(plain));
 }
 
 /** The card for `token` from a saved directory: {event, attendee, card, isMe}, or null. */
 export async function lookUpOffline(token) {
   const normalized = normalizeToken(token);
   if (!normalized || !crypto.subtle) return null;
-  for (const directory of await readAll("directories")) {
-    const key = await directoryKey(directory, normalized);
+  for (const directory of (await readAll("directories")).filter((saved) => saved.account === state.me?.email)) {
+    const salt = fromBase64url(directory.salt);
+    const key = toBase64url((await hmac(salt, normalized)).slice(0, directory.key_bytes));
     const entry = directory.entries.find((candidate) => candidate.key === key);
     if (entry) {
-      return { event: directory.event, attendee: entry.attendee, card: entry.card, isMe: entry.attendee === directory.me };
+      const { attendee, card } = await openEntry(salt, entry, normalized);
+      return { event: directory.event, attendee, card, isMe: attendee === directory.me };
     }
   }
   return null;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.harness import ATTENDEE, Pages, app_ready, open_app
@@ -57,3 +59,23 @@ def test_a_link_that_is_not_a_web_address_is_refused_next_to_the_field(pages: Pa
 def test_an_event_i_do_not_attend_shows_a_friendly_message(pages: Pages) -> None:
     page = open_app(pages.new(ATTENDEE, language="en"), "/events/no-such-event/profile")
     expect(page.get_by_role("alert")).to_contain_text("does not exist, or you are not part of it")
+
+
+def test_the_offline_card_can_be_turned_off_and_on(pages: Pages) -> None:
+    page = open_app(pages.new(ATTENDEE, language="en"), "/events/demo/profile")
+    box = page.get_by_role(
+        "checkbox", name="Let people who scan my badge see my card even without a network"
+    )
+    expect(box).to_be_checked()  # on unless turned off: only a scan of the badge opens it
+    expect(box).to_have_accessible_description(re.compile("sealed copy"))
+    box.uncheck()
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.locator(".message-success")).to_have_text("Profile saved.")
+    page.reload()
+    app_ready(page)
+    expect(box).not_to_be_checked()
+    assert api_get(page, "/api/events/demo/me")["offline_card"] is False
+    box.check()
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.locator(".message-success")).to_have_text("Profile saved.")
+    assert api_get(page, "/api/events/demo/me")["offline_card"] is True

@@ -76,21 +76,29 @@ function person(scan) {
 }
 
 /** Save contact, then my note and tags; the state of its sync (waiting, mutual, could not sync). */
-function contactSection(event, token) {
+function contactSection(scan, token) {
+  const { event } = scan;
   const section = h("section", { class: "stack contact", "aria-labelledby": "contact-title" });
   let drawn = "";
   async function draw() {
-    const contact = await getContact(event, token);
+    const saved = await getContact(event, token);
+    const contact = saved?.removed ? null : saved; // removed from my connections: save it again
     const signature = JSON.stringify(contact);
-    if (signature === drawn) return; // keep what the person is typing
+    if (signature === drawn) return;
     const firstDraw = drawn === "";
+    // Keep what the person is typing or choosing; they see the news when they leave the form.
+    const busy = section.querySelector("form")?.contains(document.activeElement);
+    if (!firstDraw && busy) return;
+    const hadFocus = section.contains(document.activeElement);
     drawn = signature;
-    const parts = [h("h2", { id: "contact-title", t: "connect.contact_title" })];
+    const parts = [h("h2", { id: "contact-title", tabindex: "-1", t: "connect.contact_title" })];
     if (!contact) {
       const save = h("button", { type: "button", class: "primary", t: "connect.save_contact" });
       save.addEventListener("click", async () => {
         save.disabled = true;
-        const record = { key: contactKey(event, token), event, token, note: "", note_revision: 0, tags: [] };
+        // The card (and, offline, whose it is) lets My connections list it before it syncs.
+        const record = { key: contactKey(event, token), event, token, card: scan.card, note: "", note_revision: 0, tags: [] };
+        if (scan.attendee) record.attendee = scan.attendee;
         await queue({ kind: "scan", event, scanned: token }, record);
         announce("connect.saved_waiting");
         draw();
@@ -106,9 +114,15 @@ function contactSection(event, token) {
       );
       if (!contact.rejected) parts.push(noteForm(contact, () => draw()));
     }
-    if (!firstDraw && section.contains(document.activeElement) && document.activeElement.tagName === "TEXTAREA") return;
     section.replaceChildren(...parts);
+    // The button pressed is gone with the redraw: carry on where the next step is.
+    if (hadFocus && !section.contains(document.activeElement)) {
+      (section.querySelector("textarea") ?? section.querySelector("h2")).focus();
+    }
   }
+  section.addEventListener("focusout", (event) => {
+    if (!section.contains(event.relatedTarget)) draw();
+  });
   draw();
   const onChange = () => draw();
   outboxEvents.addEventListener("change", onChange);
@@ -119,7 +133,7 @@ function contactSection(event, token) {
 async function offlineScan(token) {
   const found = await lookUpOffline(token);
   if (!found) return null;
-  return { event: found.event, card: found.card, is_me: found.isMe, starters: [], offline: true };
+  return { event: found.event, attendee: found.attendee, card: found.card, is_me: found.isMe, starters: [], offline: true };
 }
 
 export async function render(container, { params, navigate }) {
@@ -137,7 +151,7 @@ export async function render(container, { params, navigate }) {
   container.append(...person(scan));
   const normalized = normalizeToken(token);
   if (scan.is_me || !normalized) return null;
-  const contact = contactSection(scan.event, normalized);
+  const contact = contactSection(scan, normalized);
   container.append(contact.el);
   return { leave: contact.leave };
 }
@@ -151,6 +165,8 @@ function problemFor(container, error, navigate) {
     container.append(
       ...problem("connect.revoked_title", ["connect.revoked_body", "connect.revoked_advice"], [homeLink()]),
     );
+  } else if (error.code === "deleted_account") {
+    container.append(...problem("connect.deleted_title", ["connect.deleted_body"], [homeLink()]));
   } else if (error.code === "offline") {
     const retry = h("button", {
       type: "button",

@@ -1,14 +1,107 @@
-// My connections (search, tag filter, note, remove), who connected with me (connect back), and
-// the operations that could not sync, with their reasons.
+// My connections (search, tag filter, note, remove; offline, what this phone knows), who connected
+// with me (connect back), and the operations that could not sync, with their reasons.
 import { ApiError, api } from "../api.js";
 import { announce, h, newId } from "../dom.js";
-import { couldNotSync, dismissFailed, outboxEvents, queue } from "../outbox.js";
+import {
+  contactKey,
+  couldNotSync,
+  dismissFailed,
+  outboxEvents,
+  phoneContacts,
+  queue,
+  saveConnectionList,
+  savedConnectionList,
+} from "../outbox.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
-import { PRESET_TAGS, noteForm, tagLabel } from "./contact-form.js";
+import { PRESET_TAGS, noteForm, tagLabel, target } from "./contact-form.js";
 
 function when(iso) {
   return new Intl.DateTimeFormat(state.language, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}
+
+/** Case-, accent- and space-blind text, as the server compares search words and tags. */
+function comparable(text) {
+  return String(text ?? "")
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Whether two saved contacts are the same person (saved by scanning, or edited from this list). */
+function samePerson(a, b) {
+  return (a.connection && a.connection === b.connection) || (a.attendee && a.attendee === b.attendee);
+}
+
+/**
+ * One list from the server's (fetched, or kept on this phone, as of `asOf`) and the contacts saved
+ * on this phone. Whichever is newer wins for note and tags (a write waiting to sync always is);
+ * a contact removed here is left out; one saved here that the list does not have yet is added,
+ * newest first. Each row: {contact (the record to edit through), met (the server's row), pending}.
+ */
+function mergeContacts(slug, server, asOf, { contacts, pending }) {
+  const newer = (saved) => pending.has(saved.key) || (saved.updatedAt ?? "") > asOf;
+  const newestFirst = [...contacts].sort((a, b) => ((a.updatedAt ?? "") < (b.updatedAt ?? "") ? 1 : -1));
+  const used = new Set();
+  const rows = [];
+  for (const met of server) {
+    let contact = {
+      key: contactKey(slug, `#${met.id}`),
+      event: slug,
+      connection: met.id,
+      attendee: met.attendee,
+      card: met.card,
+      mutual: met.mutual,
+      note: met.note,
+      note_revision: met.note_revision,
+      tags: met.tags,
+    };
+    const same = newestFirst.filter((saved) => samePerson(saved, contact));
+    same.forEach((saved) => used.add(saved));
+    const [saved] = same;
+    if (saved) {
+      const revision = Math.max(saved.note_revision ?? 0, met.note_revision);
+      if (!newer(saved)) contact = { ...saved, ...contact, key: saved.key, removed: false, note_revision: revision };
+      else if (saved.removed) continue;
+      else contact = { ...saved, connection: met.id, attendee: met.attendee, card: met.card, mutual: met.mutual || saved.mutual, note_revision: revision };
+    }
+    rows.push({ contact, met, pending: pending.has(contact.key) });
+  }
+  const seen = [];
+  const onlyHere = [];
+  for (const saved of newestFirst) {
+    if (used.has(saved) || !newer(saved) || seen.some((other) => samePerson(other, saved))) continue;
+    seen.push(saved); // older records of the same person give way to this one
+    if (!saved.removed && !saved.rejected) onlyHere.push({ contact: saved, met: null, pending: pending.has(saved.key) });
+  }
+  return [...onlyHere, ...rows];
+}
+
+function matches({ contact }, words, tag) {
+  const tags = contact.tags ?? [];
+  if (tag && !tags.some((candidate) => comparable(candidate) === comparable(tag))) return false;
+  const text = `${contact.card?.name ?? ""} ${contact.card?.organization ?? ""} ${contact.note ?? ""}`;
+  return !words || comparable(text).includes(words);
+}
+
+/**
+ * Redraw `section` with `draw` without losing the person's place: nothing while they type in it;
+ * details that were open stay open, and focus inside returns to the same card (by data-key).
+ */
+function redrawKeepingPlace(section, draw) {
+  const active = section.contains(document.activeElement) ? document.activeElement : null;
+  if (active && ["TEXTAREA", "INPUT", "SELECT"].includes(active.tagName) && active.closest("[data-key]")) return;
+  const keyOf = (el) => el.closest("[data-key]")?.dataset.key;
+  const open = new Set([...section.querySelectorAll("details[open]")].map(keyOf));
+  const focused = active ? keyOf(active) : undefined;
+  draw();
+  for (const card of section.querySelectorAll("[data-key]")) {
+    const details = card.querySelector("details");
+    if (details && open.has(card.dataset.key)) details.open = true;
+    if (focused !== undefined && card.dataset.key === focused) (details?.open ? details.querySelector("summary") : card).focus();
+  }
 }
 
 function failedList(slug) {
@@ -17,24 +110,35 @@ function failedList(slug) {
     const failed = (await couldNotSync()).filter((item) => item.op.event === slug);
     section.hidden = !failed.length;
     section.replaceChildren(
-      h("h2", { id: "failed-title", t: "sync.failed_title" }),
+      h("h2", { id: "failed-title", tabindex: "-1", t: "sync.failed_title" }),
       h("p", { class: "muted", t: "sync.failed_intro" }),
       h(
         "ul",
         { class: "cards failed-list" },
-        failed.map((item) =>
-          h(
+        failed.map((item) => {
+          const whatId = newId("failed");
+          return h(
             "li",
             { class: "card" },
-            h("p", { class: "failed-what", t: [`sync.kind.${item.op.kind}`, { when: when(item.op.at) }] }),
+            h("p", { id: whatId, class: "failed-what", t: [`sync.kind.${item.op.kind}`, { when: when(item.op.at) }] }),
             h("p", { class: "failed-reason", t: `sync.reason.${item.reason}` }),
+            item.field ? h("p", { class: "muted", t: ["sync.field", { field: item.field }] }) : null,
             h("button", {
               type: "button",
               t: "sync.dismiss",
-              on: { click: () => dismissFailed(item.id) },
+              // Each Dismiss says which change it dismisses.
+              "aria-describedby": whatId,
+              on: {
+                click: async () => {
+                  await dismissFailed(item.id);
+                  await draw();
+                  const next = section.hidden ? document.querySelector("h1") : section.querySelector("h2");
+                  next?.focus();
+                },
+              },
             }),
-          ),
-        ),
+          );
+        }),
       ),
     );
   }
@@ -42,38 +146,52 @@ function failedList(slug) {
   return { el: section, draw };
 }
 
-function connectionItem(slug, connection, onRemoved) {
-  const contact = {
-    key: `${slug}|#${connection.id}`,
-    event: slug,
-    connection: connection.id,
-    note: connection.note,
-    note_revision: connection.note_revision,
-    tags: connection.tags,
-  };
-  const detailsId = newId("edit");
+/** One of my connections: what I know of them, my note and tags (editable), and Remove. */
+function connectionItem(slug, row, { onSaved, onRemoved }) {
+  const facts = h("div", { class: "stack connection-facts" });
+  function drawFacts() {
+    const { contact, met, pending } = row;
+    const tags = contact.tags ?? [];
+    facts.replaceChildren(
+      ...[
+        contact.card ? badgeCard(contact.card, { nameTag: "h3" }) : h("h3", { class: "card-name", t: "connections.unnamed" }),
+        met && met.scan_count > 0
+          ? h("p", { class: "muted", t: ["connections.met", { count: met.scan_count, first: when(met.first_met_at), last: when(met.last_met_at) }] })
+          : null,
+        met && met.scan_count === 0
+          ? h("p", { class: "muted", t: ["connections.connected_back", { first: when(met.first_met_at) }] })
+          : null,
+        contact.mutual ? h("p", { class: "tag mutual", t: "connections.mutual" }) : null,
+        pending ? h("p", { class: "tag pending", t: "connections.waiting" }) : null,
+        contact.note ? h("p", { class: "note-text", text: contact.note }) : null,
+        tags.length ? h("ul", { class: "tags" }, tags.map((tag) => h("li", { class: "tag" }, tagLabel(tag)))) : null,
+      ].filter(Boolean),
+    );
+  }
+  drawFacts();
+  const form = noteForm(row.contact, (next) => {
+    Object.assign(row, { contact: next, pending: true });
+    drawFacts();
+    onSaved();
+  });
   const remove = h("button", { type: "button", class: "danger", t: "connections.remove" });
   const item = h(
     "li",
-    { class: "card connection" },
-    badgeCard(connection.card, { nameTag: "h3" }),
-    h(
-      "p",
-      { class: "muted" },
-      h("span", { t: ["connections.met", { count: connection.scan_count, first: when(connection.first_met_at), last: when(connection.last_met_at) }] }),
-    ),
-    connection.mutual ? h("p", { class: "tag mutual", t: "connections.mutual" }) : null,
-    connection.note ? h("p", { class: "note-text", text: connection.note }) : null,
-    connection.tags.length ? h("ul", { class: "tags" }, connection.tags.map((tag) => h("li", { class: "tag" }, tagLabel(tag)))) : null,
-    h("details", { id: detailsId }, h("summary", { t: "connections.edit" }), noteForm(contact)),
+    { class: "card connection", tabindex: "-1", "data-key": row.contact.key },
+    facts,
+    h("details", {}, h("summary", { t: "connections.edit" }), form),
     h("div", { class: "card-actions" }, remove),
   );
   remove.addEventListener("click", async () => {
     remove.disabled = true;
-    await queue({ kind: "remove", event: slug, connection: connection.id });
+    // Kept as removed (not deleted) so a list saved before the removal cannot bring it back.
+    await queue({ kind: "remove", event: slug, ...target(row.contact) }, { ...row.contact, removed: true });
     announce("connections.removed");
+    // Focus moves on to the next card (or the one before) rather than falling off the page.
+    const neighbour = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
-    onRemoved?.();
+    neighbour?.focus();
+    onRemoved(row, Boolean(neighbour));
   });
   return item;
 }
@@ -91,14 +209,16 @@ function connectedWithMe(slug, people) {
         back.addEventListener("click", async () => {
           back.disabled = true;
           await queue({ kind: "connect_back", event: slug, attendee: person.attendee });
-          back.replaceWith(h("p", { class: "tag", t: "connections.connect_back_queued" }));
+          const queued = h("p", { class: "tag", tabindex: "-1", t: "connections.connect_back_queued" });
+          back.replaceWith(queued);
+          queued.focus();
           announce("connections.connect_back_queued");
         });
         actions.push(back);
       }
       return h(
         "li",
-        { class: "card" },
+        { class: "card", tabindex: "-1", "data-key": String(person.attendee) },
         badgeCard(person.card, { nameTag: "h3" }),
         h("p", { class: "muted", t: ["connections.connected_at", { when: when(person.first_met_at) }] }),
         h("div", { class: "card-actions" }, actions),
@@ -115,39 +235,70 @@ export async function render(container, { params }) {
   const tagId = newId("tag");
   const search = h("input", { type: "search", id: searchId, autocomplete: "off" });
   const tagSelect = h("select", { id: tagId });
-  const results = h("div", { class: "stack", "aria-live": "polite" });
+  const fromPhone = h("div", { class: "message", hidden: true });
+  const results = h("div", { class: "stack" });
   const mine = h("section", { class: "stack", "aria-labelledby": "mine-title" });
   const theirs = h("section", { class: "stack", "aria-labelledby": "theirs-title" });
+  const mineTitle = h("h2", { id: "mine-title", tabindex: "-1", t: "connections.mine_title" });
   const knownTags = new Set(PRESET_TAGS);
+  let rows = [];
 
   function fillTags() {
+    for (const row of rows) (row.contact.tags ?? []).forEach((tag) => knownTags.add(tag));
     const chosen = tagSelect.value;
     tagSelect.replaceChildren(
       h("option", { value: "", t: "connections.all_tags" }),
-      [...knownTags].map((tag) =>
+      ...[...knownTags].map((tag) =>
         PRESET_TAGS.includes(tag) ? h("option", { value: tag, t: `connections.tag.${tag}` }) : h("option", { value: tag, text: tag }),
       ),
     );
     tagSelect.value = chosen;
   }
 
+  const handlers = {
+    onSaved: fillTags,
+    onRemoved: (row, focusMoved) => {
+      rows = rows.filter((other) => other !== row);
+      if (!focusMoved) mineTitle.focus();
+    },
+  };
+
+  /** Draw the rows that match the search and tag; answers how many are shown. */
+  function drawMine() {
+    const words = comparable(search.value);
+    const shown = rows.filter((row) => matches(row, words, tagSelect.value));
+    redrawKeepingPlace(results, () =>
+      results.replaceChildren(
+        shown.length
+          ? h("ul", { class: "cards" }, shown.map((row) => connectionItem(slug, row, handlers)))
+          : h("p", { class: "muted", t: words || tagSelect.value ? "connections.none_found" : "connections.none" }),
+      ),
+    );
+    return shown.length;
+  }
+
+  /** The server's list (kept for offline visits) or, offline, the one kept; with this phone's contacts. */
   async function loadMine() {
-    const query = new URLSearchParams({ q: search.value.trim(), tag: tagSelect.value });
-    let list;
+    const asked = new Date().toISOString();
+    let server;
+    let asOf = asked;
     try {
-      list = await api("GET", `/api/events/${slug}/connections?${query}`);
+      server = await api("GET", `/api/events/${slug}/connections`);
+      fromPhone.hidden = true;
+      saveConnectionList(slug, server, asked).catch(() => {}); // storage trouble: only offline visits miss it
     } catch (error) {
       if (error.code !== "offline") throw error;
-      results.replaceChildren(h("p", { class: "message", t: "connections.offline" }));
-      return;
+      const saved = await savedConnectionList(slug).catch(() => null);
+      server = saved?.list ?? [];
+      asOf = saved?.savedAt ?? "";
+      fromPhone.hidden = false;
+      fromPhone.replaceChildren(
+        h("p", { t: saved ? ["connections.from_phone", { when: when(saved.savedAt) }] : "connections.from_phone_only" }),
+      );
     }
-    for (const connection of list) connection.tags.forEach((tag) => knownTags.add(tag));
+    rows = mergeContacts(slug, server, asOf, await phoneContacts(slug));
     fillTags();
-    results.replaceChildren(
-      list.length
-        ? h("ul", { class: "cards" }, list.map((connection) => connectionItem(slug, connection)))
-        : h("p", { class: "muted", t: search.value || tagSelect.value ? "connections.none_found" : "connections.none" }),
-    );
+    drawMine();
   }
 
   async function loadTheirs() {
@@ -159,9 +310,11 @@ export async function render(container, { params }) {
       theirs.replaceChildren(h("h2", { id: "theirs-title", t: "connections.theirs_title" }), h("p", { class: "message", t: "connections.offline" }));
       return;
     }
-    theirs.replaceChildren(
-      h("h2", { id: "theirs-title", t: "connections.theirs_title" }),
-      people.length ? connectedWithMe(slug, people) : h("p", { class: "muted", t: "connections.theirs_none" }),
+    redrawKeepingPlace(theirs, () =>
+      theirs.replaceChildren(
+        h("h2", { id: "theirs-title", t: "connections.theirs_title" }),
+        people.length ? connectedWithMe(slug, people) : h("p", { class: "muted", t: "connections.theirs_none" }),
+      ),
     );
   }
 
@@ -173,12 +326,13 @@ export async function render(container, { params }) {
     h("div", { class: "field" }, h("label", { for: tagId, t: "connections.tag_filter" }), tagSelect),
     h("div", { class: "actions" }, h("button", { type: "submit", t: "connections.search_button" })),
   );
+  const filter = () => announce("connections.shown", { count: drawMine() });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    loadMine();
+    filter();
   });
-  tagSelect.addEventListener("change", () => loadMine());
-  mine.append(h("h2", { id: "mine-title", t: "connections.mine_title" }), form, results);
+  tagSelect.addEventListener("change", filter);
+  mine.append(mineTitle, fromPhone, form, results);
   container.append(
     h("h1", { tabindex: "-1", t: "connections.title" }),
     h("p", {}, h("a", { href: `/events/${slug}/scan`, class: "button", t: "scan.link" })),
@@ -187,17 +341,18 @@ export async function render(container, { params }) {
     theirs,
   );
   await Promise.all([loadMine(), loadTheirs()]);
-  let lastPending = 0;
-  const onChange = (event) => {
-    failed.draw();
-    const pending = event.detail?.pending ?? 0;
-    const synced = lastPending > 0 && pending === 0;
-    lastPending = pending;
-    if (synced) {
-      loadMine().catch(() => {});
-      loadTheirs().catch(() => {});
-    }
+  const onChange = () => failed.draw();
+  // Once the server has answered, its lists are the news (mutual, removed, merged).
+  const onSettled = () => {
+    loadMine().catch(() => {});
+    loadTheirs().catch(() => {});
   };
   outboxEvents.addEventListener("change", onChange);
-  return { leave: () => outboxEvents.removeEventListener("change", onChange) };
+  outboxEvents.addEventListener("settled", onSettled);
+  return {
+    leave: () => {
+      outboxEvents.removeEventListener("change", onChange);
+      outboxEvents.removeEventListener("settled", onSettled);
+    },
+  };
 }

@@ -16,6 +16,7 @@ export function target(contact) {
 
 /** The note and tags form for `contact` (a local contact record); `onSaved(contact)` after queuing. */
 export function noteForm(contact, onSaved) {
+  let current = contact; // what the last save made of it, for the next one to compare with
   const noteId = newId("note");
   const hintId = newId("note-hint");
   const freeId = newId("tags-free");
@@ -59,20 +60,23 @@ export function noteForm(contact, onSaved) {
     const text = note.value;
     const chosen = [
       ...boxes.filter((box) => box.checked).map((box) => box.value),
-      ...free.value.split(",").map((tag) => tag.trim().slice(0, 40)).filter(Boolean),
+      // Cut by characters, not UTF-16 units: half an emoji is not valid text to send.
+      ...free.value.split(",").map((tag) => [...tag.trim()].slice(0, 40).join("")).filter(Boolean),
     ].filter((tag, index, all) => all.indexOf(tag) === index).slice(0, 20);
     const ops = [];
-    const base = { event: contact.event, ...target(contact) };
-    if (text !== (contact.note ?? "")) {
-      ops.push({ kind: "note", ...base, text, base_revision: contact.note_revision ?? 0 });
+    const base = { event: current.event, ...target(current) };
+    if (text !== (current.note ?? "")) {
+      // The outbox bases it on a note edit still waiting, if there is one (see queue()).
+      ops.push({ kind: "note", ...base, text, base_revision: current.note_revision ?? 0 });
     }
-    if (chosen.join("\n") !== (contact.tags ?? []).join("\n")) ops.push({ kind: "tags", ...base, tags: chosen });
+    if (chosen.join("\n") !== (current.tags ?? []).join("\n")) ops.push({ kind: "tags", ...base, tags: chosen });
     if (!ops.length) {
       announce("connections.nothing_changed");
       return;
     }
-    const next = { ...contact, note: text, tags: chosen };
+    const next = { ...current, note: text, tags: chosen };
     await queue(ops, next);
+    current = next;
     announce("connections.note_saved");
     onSaved?.(next);
   });

@@ -71,6 +71,10 @@ export async function render(container, { params }) {
     ]),
   );
 
+  const offlineBox = h("input", { type: "checkbox", name: "offline_card", checked: profile.offline_card });
+  const offlineHelpId = newId("offline-help");
+  offlineBox.setAttribute("aria-describedby", offlineHelpId);
+
   const preview = h("div", { class: "badge-card" });
   const hiddenNote = h("p", { class: "muted" });
 
@@ -90,6 +94,7 @@ export async function render(container, { params }) {
       links: currentLinks(),
       bio: inputs.bio.value.trim(),
       shared_fields: SHAREABLE.filter((name) => shareBoxes[name].checked),
+      offline_card: offlineBox.checked,
     };
   }
 
@@ -150,6 +155,8 @@ export async function render(container, { params }) {
       h("p", { class: "muted", t: "profile.preview_intro" }),
       preview,
       hiddenNote,
+      h("label", { class: "choice" }, offlineBox, h("span", { t: "profile.offline_card" })),
+      h("p", { id: offlineHelpId, class: "muted", t: "profile.offline_card_help" }),
     ),
     h("div", { class: "actions sticky-actions" }, save, message.el),
   );
