@@ -16,19 +16,15 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
 from litestar.response import File
 from litestar.static_files import create_static_files_router
-from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
 from litestar.types import Message, Scope
 from sqlalchemy.exc import IntegrityError
 
 from api.accounts.routes import get_me, update_me
 from api.auth.routes import SigninController
-from api.auth.service import hash_secret
 from api.badges.routes import (
     AttendeeBadgeController,
     BadgePrintController,
@@ -39,7 +35,6 @@ from api.connections.routes import ConnectionController, SyncController
 from api.connections.service import prune_sync_records
 from api.db import create_engine, session_factory, transaction
 from api.dependencies import (
-    SESSION_COOKIE,
     AppSettings,
     provide_account,
     provide_sessionmaker,
@@ -51,6 +46,7 @@ from api.events.routes import EventController
 from api.imports.routes import ImportController
 from api.models import utcnow
 from api.profiles.routes import ProfileController
+from api.ratelimit import open_limiter
 from api.settings import NODE_MODULES, Settings, load_settings
 
 log = logging.getLogger("enlace")
@@ -205,37 +201,6 @@ PRUNE_EVERY_SECONDS = 3600
 RATE_LIMITED_PATHS = frozenset({"/api/sync"})
 
 
-def _signed_in_person(request: Request[Any, Any, Any]) -> str:
-    """Whom a rate limit counts: the session (a whole venue shares one address), else the
-    address. Only a hash of the cookie is kept."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        return f"session:{hash_secret(cookie)}"
-    return f"address:{get_remote_address(request)}"
-
-
-def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path in RATE_LIMITED_PATHS
-
-
-def _rate_limits(settings: Settings) -> tuple[list[Any], dict[str, Store]]:
-    """The outbox's per-person limit, counted in Redis when workers share it (ENLACE_REDIS_URL),
-    else in this process."""
-    if settings.sync_rate_per_minute <= 0:
-        return [], {}
-    config = RateLimitConfig(
-        rate_limit=("minute", settings.sync_rate_per_minute),
-        identifier_for_request=_signed_in_person,
-        check_throttle_handler=_is_rate_limited,
-    )
-    stores: dict[str, Store] = {}
-    if settings.redis_url:
-        stores[config.store] = RedisStore.with_client(
-            url=settings.redis_url, namespace="enlace-rate-limit"
-        )
-    return [config.middleware], stores
-
-
 async def _prune_sync_records(app: Litestar, settings: Settings) -> None:
     """Forget old outbox operations now and every hour (see `Settings.sync_keep_days`)."""
     while True:
@@ -253,7 +218,6 @@ async def _prune_sync_records(app: Litestar, settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application for `settings` (read from the environment when omitted)."""
     settings = settings or load_settings()
-    middleware, stores = _rate_limits(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -265,10 +229,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         gc.collect()
         gc.freeze()
         upkeep = asyncio.create_task(_prune_sync_records(app, settings))
+        limiter = open_limiter(settings.sync_rate_per_minute, settings.redis_url)
+        app.state.rate_limiter = limiter
         try:
             yield
         finally:
             upkeep.cancel()
+            if limiter is not None:
+                await limiter.close()
             outbox = app.state.get("connections_outbox")
             if outbox is not None:
                 await outbox.close()
@@ -318,8 +286,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts),
         request_max_body_size=settings.max_request_bytes,
         before_send=[add_security_headers],
-        middleware=middleware,
-        stores=stores,
         openapi_config=OpenAPIConfig(title="Enlace", version="0.1.0", path="/schema"),
         debug=False,
     )

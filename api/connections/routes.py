@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.exceptions import TooManyRequestsException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from api.auth.service import hash_secret
 from api.connections import service
 from api.connections.schemas import (
     ConnectedWithMeOut,
@@ -19,9 +21,19 @@ from api.connections.schemas import (
 from api.dependencies import SESSION_COOKIE, AppSettings, CurrentAccount, DbSession
 from api.events.service import event_for
 from api.profiles.service import own_attendee
+from api.ratelimit import Limiter
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 Search = Annotated[str, QueryParameter(max_length=200)]
+
+
+def person_key(request: Request[Any, Any, State]) -> str:
+    """Whom a rate limit counts: the session (a whole venue shares one address), else the
+    address. Only a hash of the cookie is kept."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return f"session:{hash_secret(cookie)}"
+    return f"address:{request.client.host if request.client else 'unknown'}"
 
 
 def _outbox(state: State, database_url: str) -> service.Outbox:
@@ -47,6 +59,11 @@ class SyncController(Controller):
         state: State,
         settings: AppSettings,
     ) -> SyncOut:
+        limiter: Limiter | None = state.get("rate_limiter")
+        if limiter is not None:
+            wait = await limiter.hit(person_key(request))
+            if wait is not None:
+                raise TooManyRequestsException(headers={"Retry-After": str(wait)})
         outbox = _outbox(state, settings.database_url)
         results = await outbox.apply(
             service.SyncRequest(

@@ -115,6 +115,7 @@ from api.connections.schemas import (
 )
 from api.db import JSON_CODEC, is_sqlite, transaction
 from api.errors import Conflict, DomainError, NotSignedIn
+from api.i18n import translate
 from api.models import (
     Account,
     Attendee,
@@ -138,10 +139,6 @@ DIRECTORY_ALGORITHM = "HMAC-SHA256/AES-256-GCM"
 NONCE_BYTES = 12
 MAX_OPERATION_BYTES = 32_000
 MAX_GROUP_OPERATIONS = 1000
-NOTE_MARKERS = {
-    "es": "— También escrito en otro dispositivo ({when}) —",
-    "en": "— Also written on another device ({when}) —",
-}
 DETAILS = {
     "unknown_badge": "No badge with this code in this event.",
     "revoked": "This badge was replaced by a new one; ask the person for their current badge.",
@@ -228,8 +225,8 @@ def merge_note(current: str, incoming: str, when: datetime, language: str) -> st
         return current
     if not current.strip() or current in incoming:
         return incoming
-    marker = NOTE_MARKERS.get(language, NOTE_MARKERS["en"])
-    return f"{current}\n\n{marker.format(when=when.strftime('%Y-%m-%d %H:%M UTC'))}\n{incoming}"
+    marker = translate(language, "note.also_written", when=when.strftime("%Y-%m-%d %H:%M UTC"))
+    return f"{current}\n\n{marker}\n{incoming}"
 
 
 def directory_salt(secret_key: str, event_id: int) -> bytes:

@@ -1,4 +1,4 @@
-"""Server-side message catalogs (e-mails, export headers) in Spanish and English."""
+"""Server-side message catalogs (e-mails, export headers, merged notes) in Spanish and English."""
 
 from __future__ import annotations
 
