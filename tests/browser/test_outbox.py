@@ -17,7 +17,7 @@ from tests.browser.harness import (
     wait_for_service_worker,
     wait_until,
 )
-from tests.browser.screens import api_get
+from tests.browser.screens import api_get, csrf_headers
 from tests.browser.test_scanner import badge_of_another_attendee, camera_showing_badge
 
 QUEUE_OWN_SCAN = """async (token) => {
@@ -113,7 +113,7 @@ def test_a_badge_read_by_the_camera_offline_is_saved_with_a_note_and_syncs_once(
 
         page.context.set_offline(True)
         open_app(page, "/events/demo/scan")
-        expect(page).to_have_url(re.compile(rf"/b/{badge['token']}$"), timeout=15_000)
+        expect(page).to_have_url(re.compile(rf"/b/{badge['token']}\?event=demo$"), timeout=15_000)
         expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
         page.get_by_role("button", name="Save contact").click()
         page.get_by_label("Private note").fill("Met at the coffee queue")
@@ -185,3 +185,37 @@ def test_a_request_refused_whole_is_narrowed_to_the_operation_at_fault(pages: Pa
     expect(page.locator(".failed-what")).to_contain_text("Tags edit")
     expect(page.locator(".failed-reason")).to_have_text("Some of the information was not valid.")
     expect(page.locator("#sync-status")).not_to_contain_text("waiting")
+
+
+def test_offline_a_badge_missing_from_the_saved_cards_can_still_be_saved(pages: Pages) -> None:
+    person, badge = badge_of_another_attendee(pages, 5)
+    # The person keeps their card off the offline directory.
+    owner = open_app(pages.new(person["email"], language="en"), "/")
+    response = owner.request.patch(
+        "/api/events/demo/me", data={"offline_card": False}, headers=csrf_headers(owner)
+    )
+    assert response.ok, response.text()
+    page = open_app(pages.new(ATTENDEE, language="en", service_workers="allow"), "/")
+    wait_for_service_worker(page)
+    wait_until(lambda: page.evaluate(DIRECTORY_SAVED) is True, 10)
+
+    page.context.set_offline(True)
+    open_app(page, f"/b/{badge['token']}?event=demo")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Saved cards don't include this badge"
+    )
+    assert person["name"] not in page.content()  # nothing on the phone tells who it is
+    page.get_by_role("button", name="Save contact").click()
+    expect(page.locator("#sync-status")).to_have_text("1 waiting to sync")
+
+    page.context.set_offline(False)
+
+    def synced() -> bool:
+        return any(c["attendee"] == person["id"] for c in server_connections(page))
+
+    wait_until(synced, 15)
+    open_app(page, "/events/demo/connections")
+    expect(page.get_by_role("heading", name=person["name"], exact=True)).to_be_visible()
+    owner.request.patch(
+        "/api/events/demo/me", data={"offline_card": True}, headers=csrf_headers(owner)
+    )

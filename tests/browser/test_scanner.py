@@ -112,7 +112,7 @@ def test_the_camera_reads_a_badge_and_opens_the_persons_card(pages: Pages, tmp_p
 
     with fake_camera_browser(video) as camera:
         page = scanner_page(pages, browser=camera, permissions=["camera"])
-        expect(page).to_have_url(re.compile(rf"/b/{badge['token']}$"), timeout=15_000)
+        expect(page).to_have_url(re.compile(rf"/b/{badge['token']}\?event=demo$"), timeout=15_000)
         heading = page.get_by_role("heading", level=1)
         expect(heading).to_have_text(person["name"])
         expect(heading).to_be_focused()
@@ -197,7 +197,7 @@ def test_a_blocked_camera_explains_how_to_allow_it_and_typing_still_works(pages:
 
         page.get_by_label("Code printed under the QR").fill(badge["code"])
         page.get_by_role("button", name="Open the card").click()
-        expect(page).to_have_url(re.compile(rf"/b/{badge['token']}$"))
+        expect(page).to_have_url(re.compile(rf"/b/{badge['token']}\?event=demo$"))
         expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
         page.context.close()
 
@@ -216,7 +216,7 @@ def test_a_typed_code_in_lower_case_with_spaces_and_o_for_zero_opens_the_card(
     expect(code_field).to_be_focused()
     code_field.fill(typed)
     code_field.press("Enter")
-    expect(page).to_have_url(re.compile(rf"/b/{badge['token']}$"))
+    expect(page).to_have_url(re.compile(rf"/b/{badge['token']}\?event=demo$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
     expect(page.get_by_role("region", name="What to talk about")).to_be_visible()
 

@@ -145,6 +145,7 @@ export async function render(container, { params, navigate }) {
     saveDirectory(scan.event).catch(() => {}); // keep the event's cards for offline scans
   } catch (error) {
     if (error.code === "offline") scan = await offlineScan(token).catch(() => null);
+    if (!scan && error.code === "offline") return savableOffline(container, token, navigate);
     if (!scan) return problemFor(container, error, navigate);
   }
   container.classList.add("connect");
@@ -153,6 +154,39 @@ export async function render(container, { params, navigate }) {
   if (scan.is_me || !normalized) return null;
   const contact = contactSection(scan, normalized);
   container.append(contact.el);
+  return { leave: contact.leave };
+}
+
+/** The event a badge opened offline belongs to: the one scanned in, or my only event. */
+function offlineEvent() {
+  const named = new URLSearchParams(window.location.search).get("event");
+  const mine = (state.me?.events ?? []).filter((event) => event.roles.includes("attendee"));
+  if (named && mine.some((event) => event.slug === named)) return named;
+  return mine.length === 1 ? mine[0].slug : null;
+}
+
+/**
+ * Offline, a badge whose card is not on this phone (its owner keeps it off the offline cards, or
+ * the cards were never saved): the contact can still be saved, and syncs (with the card, or a
+ * reason it could not) once back online.
+ */
+function savableOffline(container, token, navigate) {
+  const normalized = normalizeToken(token);
+  const event = offlineEvent();
+  if (!normalized || !event) return problemFor(container, { code: "offline" }, navigate);
+  container.classList.add("connect");
+  const contact = contactSection({ event, card: null }, normalized);
+  const retry = h("button", {
+    type: "button",
+    t: "connect.retry",
+    on: { click: () => navigate(window.location.pathname + window.location.search, { replace: true }) },
+  });
+  container.append(
+    h("h1", { tabindex: "-1", t: "connect.offline_unknown_title" }),
+    h("div", { class: "message" }, h("p", { t: "connect.offline_unknown_body" })),
+    contact.el,
+    h("div", { class: "actions" }, retry),
+  );
   return { leave: contact.leave };
 }
 

@@ -116,7 +116,8 @@ export async function render(container, { params, navigate }) {
     scanner.stop();
     navigator.vibrate?.(60);
     announce("scan.found");
-    navigate(`/b/${token}`);
+    // The event goes along: offline, a badge missing from the saved cards can still be saved to it.
+    navigate(`/b/${token}?event=${encodeURIComponent(slug)}`);
   }
 
   function onText(text) {
