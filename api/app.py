@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
@@ -235,6 +235,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             upkeep.cancel()
+            with suppress(asyncio.CancelledError):
+                await upkeep
             if limiter is not None:
                 await limiter.close()
             outbox = app.state.get("connections_outbox")

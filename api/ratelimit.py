@@ -2,7 +2,9 @@
 
 Counted in this process, or in Redis when several workers must share the counts
 (`ENLACE_REDIS_URL`): there `INCR` and `EXPIRE ... NX` in one round trip keep the count exact
-across workers. Litestar's rate-limit middleware was measured first: it rewrites a JSON list of
+across workers (Redis 7 or later, for `EXPIRE ... NX`). A limiter that cannot count (Redis
+unreachable) lets requests through rather than stop every phone's sync. Litestar's rate-limit
+middleware was measured first: it rewrites a JSON list of
 every request's time per request, under a lock, and cost a fifth of the outbox's throughput.
 """
 
@@ -29,18 +31,19 @@ class MemoryLimiter:
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self.windows: dict[str, tuple[int, int]] = {}  # key -> (window number, count)
+        self.window = 0
+        self.counts: dict[str, int] = {}  # key -> requests in the current window
 
     async def hit(self, key: str) -> int | None:
         now = time.time()
         window = int(now // WINDOW_SECONDS)
-        started, count = self.windows.get(key, (window, 0))
-        if started != window:
-            count = 0
-            if len(self.windows) > 10_000:  # forget the people of past windows
-                self.windows = {k: v for k, v in self.windows.items() if v[0] == window}
-        self.windows[key] = (window, count + 1)
-        if count + 1 > self.per_minute:
+        if window != self.window:
+            # Windows are the same minute for everyone: a new one makes every count stale, so
+            # memory holds only the keys of one minute.
+            self.window, self.counts = window, {}
+        count = self.counts.get(key, 0) + 1
+        self.counts[key] = count
+        if count > self.per_minute:
             return max(1, int((window + 1) * WINDOW_SECONDS - now))
         return None
 

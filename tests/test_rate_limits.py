@@ -11,7 +11,9 @@ import redis.asyncio as redis
 from litestar.testing import AsyncTestClient
 from msgspec import structs
 
+from api import ratelimit
 from api.app import create_app
+from api.ratelimit import MemoryLimiter
 from api.settings import Settings
 from tests.conftest import arm_csrf
 from tests.test_connections import LUCIA, PEDRO, event_with_people, scan, signed_in_client
@@ -82,3 +84,24 @@ async def test_workers_sharing_redis_share_the_limit(settings: Settings) -> None
         await client.aclose()
     cookie = first.cookies.get("enlace_session")
     assert keys and cookie and not any(cookie in key for key in keys)
+
+
+async def test_counts_of_past_minutes_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    limiter = MemoryLimiter(per_minute=2)
+    now = [1_000_040.0]  # 20 s into a minute
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    for person in range(1000):  # each a new key (as junk cookies would be)
+        assert await limiter.hit(f"session:{person}") is None
+    assert [await limiter.hit("session:0"), await limiter.hit("session:0")] == [None, 40]
+    now[0] += 60
+    assert await limiter.hit("session:new") is None
+    assert list(limiter.counts) == ["session:new"]  # memory holds one minute's keys
+    assert await limiter.hit("session:0") is None  # and counts start again
+
+
+async def test_an_unreachable_redis_lets_sync_go_on(settings: Settings) -> None:
+    tokens = await event_with_people(settings)
+    broken = structs.replace(settings, sync_rate_per_minute=1, redis_url="redis://127.0.0.1:1/0")
+    async with signed_in_client(broken, PEDRO) as pedro:
+        statuses = [(await post_sync(pedro, tokens[LUCIA])).status_code for _ in range(2)]
+    assert statuses == [200, 200]

@@ -189,6 +189,13 @@ function watchOutbox() {
   const status = document.getElementById("sync-status");
   const text = status.querySelector("[data-sync-text]");
   const link = status.querySelector("a");
+  // An older version open in another tab keeps the phone's store from upgrading.
+  outboxEvents.addEventListener("blocked", () => {
+    status.hidden = false;
+    link.hidden = true;
+    label(text, "sync.blocked");
+    announce("sync.blocked");
+  });
   outboxEvents.addEventListener("change", ({ detail }) => {
     const { pending, failed, signInNeeded } = detail;
     status.hidden = !pending && !failed.length;

@@ -41,8 +41,19 @@ function openDb() {
         if (db.objectStoreNames.contains("directories")) db.deleteObjectStore("directories");
         db.createObjectStore("directories", { keyPath: ["account", "event"] });
       };
-      request.onsuccess = () => resolve(request.result);
+      request.onsuccess = () => {
+        const db = request.result;
+        // A newer version of the app wants to upgrade the database: let it (this page reloads
+        // onto the new version when the person accepts the update).
+        db.onversionchange = () => {
+          db.close();
+          dbPromise = null;
+        };
+        resolve(db);
+      };
       request.onerror = () => reject(request.error);
+      // Another tab of an older version holds the database open: writes wait until it closes.
+      request.onblocked = () => outboxEvents.dispatchEvent(new CustomEvent("blocked"));
     });
   }
   return dbPromise;
@@ -68,11 +79,11 @@ async function readAll(store) {
   return asPromise(db.transaction(store).objectStore(store).getAll());
 }
 
-/** Whether a record kept here is the signed-in person's (records from before accounts were
- * noted count as theirs). */
+/** Whether a record kept here is the signed-in person's. Records without an account (none are
+ * written any more) are nobody's: on a shared phone they could be anyone's. */
 function mine(record) {
   const account = state.me?.email;
-  return Boolean(account) && (record.account ?? account) === account;
+  return Boolean(account) && record.account === account;
 }
 
 /** The key of my contact in `event` made by scanning `token` (or `#id` for a connection id). */
@@ -300,6 +311,16 @@ function refusedAlone(record, error) {
 
 const REFUSED_WHOLE = new Set([400, 413, 422]);
 
+/** Whether the server refuses even an empty request of this shape. */
+async function requestShapeRefused() {
+  try {
+    await api("POST", "/api/sync", { operations: [], account: state.me.email });
+    return false;
+  } catch (error) {
+    return true;
+  }
+}
+
 async function flushNow() {
   let size = BATCH;
   for (;;) {
@@ -315,6 +336,12 @@ async function flushNow() {
         if (batch.length > 1) {
           size = Math.ceil(batch.length / 2);
           continue;
+        }
+        // Alone and still refused: it is at fault only if the request itself is fine (a server
+        // of another version could refuse the request's shape, and then nothing is to blame).
+        if (await requestShapeRefused()) {
+          retryLater();
+          return;
         }
         await settle(batch, [refusedAlone(batch[0], error)]);
         await notify();
