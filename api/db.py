@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -40,15 +41,15 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if is_sqlite(url):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
-        _configure_sqlite(engine)
+        configure_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **JSON_CODEC)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and transactions that take the write lock at BEGIN."""
 
-    @event.listens_for(sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself, so writes can take the lock up front.
         dbapi_connection.isolation_level = None
@@ -59,7 +60,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-    @event.listens_for(sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads then writes can fail with "database is locked" in WAL
         # mode even with a busy timeout; taking the write lock at BEGIN avoids that.

@@ -76,7 +76,6 @@ from sqlalchemy import (
     case,
     create_engine,
     delete,
-    event,
     func,
     insert,
     null,
@@ -113,7 +112,7 @@ from api.connections.schemas import (
     ScanOp,
     TagsOp,
 )
-from api.db import JSON_CODEC, is_sqlite, transaction
+from api.db import JSON_CODEC, configure_sqlite, is_sqlite, transaction
 from api.errors import Conflict, DomainError, NotSignedIn
 from api.i18n import translate
 from api.models import (
@@ -1148,7 +1147,7 @@ class GroupCommitOutbox:
 
 
 def writer_engine(database_url: str) -> Engine:
-    """A plain (synchronous) SQLite engine for the group writer, set up like api.db's."""
+    """A plain (synchronous) SQLite engine for the group writer, set up as api.db's."""
     url = make_url(database_url).set(drivername="sqlite")
     # One connection, kept: only the drain task writes, one group at a time, from worker
     # threads (hence check_same_thread). Closing the last connection to a WAL database
@@ -1161,19 +1160,7 @@ def writer_engine(database_url: str) -> Engine:
         **JSON_CODEC,
     )
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
+    configure_sqlite(engine)
     return engine
 
 
