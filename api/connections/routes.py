@@ -11,7 +11,7 @@ from litestar.exceptions import TooManyRequestsException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth.service import hash_secret
-from api.connections import service
+from api.connections import directory, service
 from api.connections.schemas import (
     ConnectedWithMeOut,
     ConnectionOut,
@@ -114,5 +114,5 @@ class ConnectionController(Controller):
     ) -> Response[DirectoryOut]:
         event, _ = await event_for(db, slug, account, ("attendee",))
         me = await own_attendee(db, event, account)
-        found = await service.directory(db, event, me, settings.secret_key)
+        found = await directory.directory(db, event, me, settings.secret_key)
         return Response(found, headers=PRIVATE)

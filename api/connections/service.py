@@ -32,16 +32,6 @@ means another device edited meanwhile; nothing is dropped: the note becomes the 
 marked line naming when the other edit was made, then the incoming text (unless one text already
 contains the other), and the owner merges by hand.
 
-The offline directory holds a card for every attendee of the event with an active badge who
-allows it (`offline_card`, on unless they turn it off): only what their badge scan shows anyway
-(name and organization, plus the fields they chose to share). Each entry is found by
-HMAC-SHA256(salt, badge token) truncated to 16 bytes and sealed with AES-256-GCM under
-HMAC-SHA256(salt, "card|" + token); the salt is per event (derived from the server secret) and
-given to the client. The phone computes both from the token it scanned (SubtleCrypto). So the
-directory on a phone tells nothing about anyone until their badge is scanned: no names, no
-tokens (140 random bits each), nothing to make badges or connections from. Revoked tokens are
-left out.
-
 SQLite writes are grouped: while one group transaction runs, new requests queue, and the next
 group applies all of them (each operation still in its own savepoint) under one commit, in a
 worker thread on a plain sqlite3 connection, with the per-operation writes compiled once and run
@@ -55,10 +45,7 @@ PostgreSQL runs each request in its own transaction.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
-import hmac
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -69,7 +56,6 @@ from typing import Any, Protocol, cast
 
 import anyio
 import msgspec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
     and_,
     bindparam,
@@ -102,9 +88,6 @@ from api.connections.schemas import (
     ConnectBackOp,
     ConnectedWithMeOut,
     ConnectionOut,
-    DirectoryCard,
-    DirectoryEntry,
-    DirectoryOut,
     NoteOp,
     OnConnection,
     OperationResult,
@@ -133,9 +116,6 @@ from api.vocabulary import normalize_term
 
 # pg_advisory_xact_lock(space, account id): one account's batches run one at a time.
 SYNC_LOCK_SPACE = 0x53594E43  # "SYNC"
-DIRECTORY_KEY_BYTES = 16
-DIRECTORY_ALGORITHM = "HMAC-SHA256/AES-256-GCM"
-NONCE_BYTES = 12
 MAX_OPERATION_BYTES = 32_000
 MAX_GROUP_OPERATIONS = 1000
 DETAILS = {
@@ -226,25 +206,6 @@ def merge_note(current: str, incoming: str, when: datetime, language: str) -> st
         return incoming
     marker = translate(language, "note.also_written", when=when.strftime("%Y-%m-%d %H:%M UTC"))
     return f"{current}\n\n{marker}\n{incoming}"
-
-
-def directory_salt(secret_key: str, event_id: int) -> bytes:
-    """The event's directory salt: stable, public, and different for every event."""
-    message = f"enlace/directory/v1/{event_id}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
-
-
-def seal_card(salt: bytes, token: str, entry: DirectoryCard) -> DirectoryEntry:
-    """The directory entry of one badge: found by its key, read only with the token."""
-    key = hmac.new(salt, token.encode("ascii"), hashlib.sha256).digest()[:DIRECTORY_KEY_BYTES]
-    sealing = hmac.new(salt, b"card|" + token.encode("ascii"), hashlib.sha256).digest()
-    nonce = os.urandom(NONCE_BYTES)
-    box = AESGCM(sealing).encrypt(nonce, msgspec.json.encode(entry), key)
-    return DirectoryEntry(key=_b64url(key), nonce=_b64url(nonce), box=_b64url(box))
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 # Applying batches (synchronous, in the caller's transaction).
@@ -1268,30 +1229,3 @@ async def connected_with_me(
         )
         for first_met_at, other in rows
     ]
-
-
-async def directory(db: AsyncSession, event: Event, me: Attendee, secret_key: str) -> DirectoryOut:
-    """The cards of the event's people who allow it, each sealed with their active badge token
-    (see the module docstring)."""
-    salt = directory_salt(secret_key, event.id)
-    rows = await db.execute(
-        select(Badge.token, *CARD_COLUMNS)
-        .join(Attendee, Attendee.id == Badge.attendee_id)
-        .where(
-            Attendee.event_id == event.id,
-            Badge.revoked_at.is_(None),
-            Attendee.offline_card.is_(True),
-        )
-        .order_by(Attendee.id)
-    )
-    entries = [
-        seal_card(salt, row.token, DirectoryCard(attendee=row.id, card=_card(row))) for row in rows
-    ]
-    return DirectoryOut(
-        event=event.slug,
-        me=me.id,
-        algorithm=DIRECTORY_ALGORITHM,
-        salt=_b64url(salt),
-        key_bytes=DIRECTORY_KEY_BYTES,
-        entries=entries,
-    )
