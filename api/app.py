@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
@@ -31,8 +32,8 @@ from api.badges.routes import (
     MyBadgeController,
     ScanController,
 )
-from api.connections.routes import ConnectionController, SyncController
-from api.connections.service import prune_sync_records
+from api.connections.operations import ConnectionKinds
+from api.connections.routes import ConnectionController
 from api.db import create_engine, session_factory, transaction
 from api.dependencies import (
     AppSettings,
@@ -46,8 +47,11 @@ from api.events.routes import EventController
 from api.imports.routes import ImportController
 from api.models import utcnow
 from api.profiles.routes import ProfileController
-from api.ratelimit import open_limiter
 from api.settings import NODE_MODULES, Settings, load_settings
+from api.sync.engine import SyncEngine
+from api.sync.ratelimit import open_limiter
+from api.sync.routes import SYNC_PATH, sync_route
+from api.sync.writers import prune_sync_records
 
 log = logging.getLogger("enlace")
 
@@ -198,7 +202,7 @@ async def app_shell(settings: AppSettings) -> File:
 
 
 PRUNE_EVERY_SECONDS = 3600
-RATE_LIMITED_PATHS = frozenset({"/api/sync"})
+RATE_LIMITED_PATHS = frozenset({SYNC_PATH})
 
 
 async def _prune_sync_records(app: Litestar, settings: Settings) -> None:
@@ -215,9 +219,14 @@ async def _prune_sync_records(app: Litestar, settings: Settings) -> None:
         await asyncio.sleep(PRUNE_EVERY_SECONDS)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the application for `settings` (read from the environment when omitted)."""
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], float] = time.time
+) -> Litestar:
+    """Build the application for `settings` (read from the environment when omitted); `clock`
+    (seconds since the epoch) times the rate-limit windows."""
     settings = settings or load_settings()
+    # Every kind of offline write, by the domain that owns it: one outbox, one engine.
+    sync_engine = SyncEngine([ConnectionKinds()])
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -229,7 +238,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         gc.collect()
         gc.freeze()
         upkeep = asyncio.create_task(_prune_sync_records(app, settings))
-        limiter = open_limiter(settings.sync_rate_per_minute, settings.redis_url)
+        limiter = open_limiter(settings.sync_rate_per_minute, settings.redis_url, clock)
         app.state.rate_limiter = limiter
         try:
             yield
@@ -239,9 +248,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await upkeep
             if limiter is not None:
                 await limiter.close()
-            outbox = app.state.get("connections_outbox")
-            if outbox is not None:
-                await outbox.close()
+            writer = app.state.get("sync_writer")
+            if writer is not None:
+                await writer.close()
             await engine.dispose()
 
     return Litestar(
@@ -259,7 +268,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ScanController,
             BadgePrintController,
             AttendeeBadgeController,
-            SyncController,
+            sync_route(sync_engine),
             ConnectionController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"

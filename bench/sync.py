@@ -36,11 +36,13 @@ from api.app import create_app
 from api.auth.service import start_login_session
 from api.badges.service import issue_missing_badges
 from api.badges.tokens import token_from_scan
-from api.connections.service import GroupCommitOutbox, SyncRequest
+from api.connections.operations import ConnectionKinds
 from api.db import create_engine, session_factory, transaction
 from api.dependencies import SESSION_COOKIE, CurrentAccount, DbSession
 from api.models import Account, Attendee, Badge, Connection, SyncOperation, utcnow
 from api.settings import Settings
+from api.sync.engine import SyncEngine, SyncRequest
+from api.sync.writers import GroupCommitWriter
 from bench.local import free_port, serving, sqlite_with_event
 
 ATTENDEES = 20_000
@@ -111,7 +113,7 @@ async def bench_replay() -> dict[str, object]:
             ]
             batches.append((cookie, notes))
         total = sum(len(ops) for _, ops in batches)
-        outbox = GroupCommitOutbox(settings.database_url)
+        outbox = GroupCommitWriter(SyncEngine([ConnectionKinds()]), settings.database_url)
 
         async def run_all(expected: set[str]) -> float:
             start = time.perf_counter()
@@ -286,9 +288,7 @@ async def bench_ingest() -> dict[str, object]:
                         port,
                         cookies[client],
                         csrf,
-                        json.dumps(
-                            {"operations": [operation("scan", scanned=t)], "starters": True}
-                        ).encode(),
+                        json.dumps({"operations": [operation("scan", scanned=t)]}).encode(),
                     )
                     for t in targets(client)
                 ]

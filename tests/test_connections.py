@@ -6,8 +6,9 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -111,9 +112,11 @@ async def login_cookie(settings: Settings, email: str) -> str:
 
 
 @asynccontextmanager
-async def signed_in_client(settings: Settings, email: str) -> AsyncIterator[AsyncTestClient[Any]]:
+async def signed_in_client(
+    settings: Settings, email: str, clock: Callable[[], float] = time.time
+) -> AsyncIterator[AsyncTestClient[Any]]:
     """A client of its own app (its own engine and connections), signed in as `email`."""
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with AsyncTestClient(app=create_app(settings, clock)) as client:
         await arm_csrf(client)
         client.cookies.set(SESSION_COOKIE, await login_cookie(settings, email))
         yield client
@@ -139,8 +142,9 @@ async def test_a_scan_creates_a_connection_and_shows_only_the_shared_card(
 ) -> None:
     tokens = await event_with_people(settings)
     await sign_in(client, settings, PEDRO)
-    [result] = await sync(client, first := scan(tokens[LUCIA]), starters=True)
+    [result] = await sync(client, first := scan(tokens[LUCIA]))
     assert result == {
+        "kind": "scan",
         "id": first["id"],
         "status": "applied",
         "reason": "created",
@@ -148,16 +152,7 @@ async def test_a_scan_creates_a_connection_and_shows_only_the_shared_card(
         "attendee": result["attendee"],
         "card": {"name": "Lucía García", "organization": "DataLab", "interests": ["Open data"]},
         "mutual": False,
-        "starters": result["starters"],
     }
-    # What to talk about, in Pedro's language, from what Lucía shares (not her role).
-    assert [s["reason"] for s in result["starters"]] == [
-        {"kind": "organization", "terms": ["DataLab"]},
-        {"kind": "interests", "terms": ["Open data"]},
-    ]
-    assert (
-        "Lucía" in result["starters"][0]["text"] and "Pregúntale" in result["starters"][0]["text"]
-    )
     [mine] = await get_json(client, f"/api/events/{EVENT}/connections")
     assert mine["id"] == result["connection"] and mine["scan_count"] == 1
     assert mine["card"] == result["card"]  # no phone, no role: Lucía did not share them
@@ -261,22 +256,30 @@ async def test_scans_of_people_no_longer_in_the_event_are_refused(
     # To someone outside the event, the token is as unknown as one that never existed.
     await act_as(client, settings, "zoe@example.org")
     looked_up = await client.get(f"/api/badges/{tokens[ANA]}")
-    assert (looked_up.status_code, looked_up.json()["code"]) == (404, "badge_not_found")
+    assert (looked_up.status_code, looked_up.json()["code"]) == (404, "unknown_badge")
     [outsider] = await sync(client, op("scan", event="other-event", scanned=tokens[ANA]))
     assert outsider["reason"] == "unknown_badge"
 
 
-async def test_starters_come_only_with_scans_of_requests_that_ask_for_them(
+async def test_the_card_of_a_scan_says_what_to_talk_about_and_the_save_reply_does_not(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     tokens = await event_with_people(settings)
     await sign_in(client, settings, PEDRO)
-    # An outbox catching up does not ask: its replies carry the card, not the starters.
-    [queued] = await sync(client, scan(tokens[LUCIA]))
-    assert queued["card"]["name"] == "Lucía García" and "starters" not in queued
-    [again] = await sync(client, scan(tokens[LUCIA]), starters=True)
-    assert again["reason"] == "merged"
-    assert [s["reason"]["kind"] for s in again["starters"]] == ["organization", "interests"]
+    # The card view shows the starters; the outbox saving the contact only needs the card.
+    shown = await get_json(client, f"/api/badges/{tokens[LUCIA]}")
+    # What to talk about, in Pedro's language, from what Lucía shares (not her role).
+    assert [s["reason"] for s in shown["starters"]] == [
+        {"kind": "organization", "terms": ["DataLab"]},
+        {"kind": "interests", "terms": ["Open data"]},
+    ]
+    assert "Lucía" in shown["starters"][0]["text"] and "Pregúntale" in shown["starters"][0]["text"]
+    [saved] = await sync(client, scan(tokens[LUCIA]))
+    assert saved["card"] == shown["card"] and "starters" not in saved
+    response = await client.post(
+        "/api/sync", json={"operations": [scan(tokens[LUCIA])], "starters": True}
+    )
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_input")
 
 
 async def test_operations_written_as_another_account_are_refused_whole(

@@ -12,10 +12,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from api.connections import service
+from api.connections.operations import ConnectionKinds
 from api.db import create_engine, session_factory, transaction
 from api.models import Account, SyncOperation, utcnow
 from api.settings import Settings
+from api.sync.engine import Group, SyncEngine, SyncRequest
+from api.sync.writers import GroupCommitWriter, open_writer
 from tests.conftest import add_account, run_in_db, sign_in
 from tests.test_connections import (
     LUCIA,
@@ -33,6 +35,8 @@ from tests.test_connections import (
 pytestmark = pytest.mark.anyio
 ANA = "ana@example.org"
 REPLAY_MARKS = {"reason", "replayed", "original_reason"}
+# The engine as the app wires it (api.app).
+ENGINE = SyncEngine([ConnectionKinds()])
 
 
 def mixed_batch(tokens: dict[str, str]) -> list[dict[str, Any]]:
@@ -160,7 +164,33 @@ async def test_one_bad_operation_does_not_fail_the_others(
         ("applied", "created", None),
     ]
     assert results[0]["id"] == "not-a-uuid" and results[-1]["id"] == good["id"]
+    # Each answer says its operation's kind; an object of no known kind is "unreadable".
+    assert [r["kind"] for r in results] == [
+        *("scan", "scan", "unreadable", "scan", "note", "note", "note", "scan")
+    ]
     assert [c.scan_count for c in await connections_of(settings, PEDRO)] == [1]
+
+
+async def test_the_api_schema_describes_every_operation_kind_and_every_result(
+    client: AsyncTestClient[Any],
+) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    body = schema["components"]["schemas"]["SyncIn"]["properties"]["operations"]
+    sent = {kind["properties"]["kind"]["enum"][0] for kind in body["items"]["oneOf"]}
+    assert sent == {"scan", "note", "tags", "remove", "connect_back"}
+    reply = schema["components"]["schemas"]["SyncOut"]["properties"]["results"]["items"]
+    answered = {
+        schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]["properties"]["kind"][
+            "const"
+        ]
+        for ref in reply["oneOf"]
+    }
+    assert answered == sent | {"unreadable"}
+
+
+def test_two_domains_cannot_claim_one_operation_kind() -> None:
+    with pytest.raises(ValueError, match="'scan'"):
+        SyncEngine([ConnectionKinds(), ConnectionKinds()])
 
 
 async def test_ids_out_of_range_and_nul_characters_are_named_not_crashed_on(
@@ -198,18 +228,18 @@ async def test_a_request_that_fails_does_not_fail_others_sent_with_it(settings: 
     pedro, lucia = (await login_cookie(settings, PEDRO), await login_cookie(settings, LUCIA))
     engine = create_engine(settings)
     # On SQLite both requests land in one group transaction; it fails, and each is retried alone.
-    outbox = service.open_outbox(settings.database_url, session_factory(engine))
+    outbox = open_writer(ENGINE, settings.database_url, session_factory(engine))
     try:
         # Not a list of objects: nothing the endpoint lets through, so it stands for any failure
         # that only one request's data provokes.
-        broken = service.SyncRequest(lucia, ["not an operation"])  # type: ignore[list-item]
-        fine = service.SyncRequest(pedro, [scan(tokens[ANA])])
+        broken = SyncRequest(lucia, ["not an operation"])  # type: ignore[list-item]
+        fine = SyncRequest(pedro, [scan(tokens[ANA])])
         outcomes = await asyncio.gather(
             outbox.apply(broken), outbox.apply(fine), return_exceptions=True
         )
     finally:
-        if isinstance(outbox, service.GroupCommitOutbox):
-            outbox.engine.dispose()
+        if isinstance(outbox, GroupCommitWriter):
+            outbox.db_engine.dispose()
         await engine.dispose()
     assert isinstance(outcomes[0], AttributeError)
     assert [r.reason for r in outcomes[1]] == ["created"]  # type: ignore[union-attr]
@@ -260,7 +290,7 @@ async def account_id(settings: Settings, email: str) -> int:
 
 def apply_as(account: int, operations: list[dict[str, Any]]) -> Any:
     def work(db: Session) -> list[Any]:
-        return service.apply_operations(db, db.get_one(Account, account), operations)
+        return ENGINE.apply_operations(db, db.get_one(Account, account), operations)
 
     return work
 
@@ -272,16 +302,16 @@ async def test_a_server_killed_mid_batch_then_replayed_applies_each_operation_on
     await sign_in(client, settings, PEDRO)
     batch = mixed_batch(tokens)
     pedro = await account_id(settings, PEDRO)
-    applied = service.Group.apply
+    applied = Group.apply
     seen: list[str] = []
 
-    def apply_then_die(self: service.Group, account: Any, operation: Any, digest: str) -> Any:
+    def apply_then_die(self: Group, account: Any, operation: Any, digest: str) -> Any:
         if len(seen) == 3:
             raise ServerKilled
         seen.append(str(operation.id))
         return applied(self, account, operation, digest)
 
-    monkeypatch.setattr(service.Group, "apply", apply_then_die)
+    monkeypatch.setattr(Group, "apply", apply_then_die)
     engine = create_engine(settings)
     try:
         with pytest.raises(ServerKilled):
@@ -289,7 +319,7 @@ async def test_a_server_killed_mid_batch_then_replayed_applies_each_operation_on
                 await session.run_sync(apply_as(pedro, batch))
     finally:
         await engine.dispose()
-    monkeypatch.setattr(service.Group, "apply", applied)
+    monkeypatch.setattr(Group, "apply", applied)
     assert len(seen) == 3
     assert await connections_of(settings, PEDRO) == [] and await recorded_count(settings) == 0
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from api.badges.outcome import BADGE_OUTCOMES, SeenBadge, badge_outcome
 from api.badges.render import BadgeData
 from api.badges.schemas import BadgeOut, CardOut, ScanOut
 from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
@@ -22,9 +23,7 @@ CHUNK = 1000
 
 def _unknown_badge() -> NotFound:
     # One answer for unknown, malformed, and other events' badges: no oracle for outsiders.
-    return NotFound(
-        "No badge with this code. Check the code and try again.", code="badge_not_found"
-    )
+    return NotFound(BADGE_OUTCOMES["unknown_badge"], code="unknown_badge")
 
 
 def _insert_new_badges(session: AsyncSession) -> Insert:
@@ -157,16 +156,13 @@ async def resolve_scan(
     if found is None:
         raise _unknown_badge()
     badge, attendee, event = found
-    if attendee is None:
-        # Said only to people of the same event, like a revoked badge.
-        raise Gone("This person is no longer part of the event.", code="deleted_account")
-    if badge.revoked_at is not None:
+    # Staff and organizers may look at their own badge too: a self scan is shown, not refused.
+    seen = SeenBadge(event.id, badge.attendee_id, badge.revoked_at is not None)
+    outcome = badge_outcome(seen, event.id, None)
+    if outcome is not None:
         # Said only to people of the same event, who may have scanned an old printout.
-        raise Gone(
-            "This badge was replaced by a new one and no longer works. Ask the person for "
-            "their current badge.",
-            code="badge_revoked",
-        )
+        raise Gone(BADGE_OUTCOMES[outcome], code=outcome)
+    assert attendee is not None
     is_me = attendee.email == account.email
     reader = (
         None

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.connections.schemas import DirectoryCard, DirectoryEntry, DirectoryOut
-from api.connections.service import CARD_COLUMNS, _card
+from api.connections.service import CARD_COLUMNS, card_of
 from api.models import Attendee, Badge, Event
 
 DIRECTORY_KEY_BYTES = 16
@@ -66,7 +66,8 @@ async def directory(db: AsyncSession, event: Event, me: Attendee, secret_key: st
         .order_by(Attendee.id)
     )
     entries = [
-        seal_card(salt, row.token, DirectoryCard(attendee=row.id, card=_card(row))) for row in rows
+        seal_card(salt, row.token, DirectoryCard(attendee=row.id, card=card_of(row)))
+        for row in rows
     ]
     return DirectoryOut(
         event=event.slug,

@@ -1,85 +1,27 @@
-"""The outbox endpoint, my connections, who connected with me, and the offline directory."""
+"""My connections, who connected with me, and the offline directory (writes go through
+/api/sync: see api.connections.operations)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.exceptions import TooManyRequestsException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar import Controller, Response, get
+from litestar.params import FromPath, FromQuery, QueryParameter
 
-from api.auth.service import hash_secret
 from api.connections import directory, service
 from api.connections.schemas import (
     ConnectedWithMeOut,
     ConnectionOut,
     DirectoryOut,
-    SyncIn,
-    SyncOut,
 )
-from api.dependencies import SESSION_COOKIE, AppSettings, CurrentAccount, DbSession
+from api.dependencies import AppSettings, CurrentAccount, DbSession
 from api.events.service import event_for
 from api.profiles.service import own_attendee
-from api.ratelimit import Limiter
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 log = logging.getLogger("enlace")
 Search = Annotated[str, QueryParameter(max_length=200)]
-
-
-def person_key(request: Request[Any, Any, State]) -> str:
-    """Whom a rate limit counts: the session (a whole venue shares one address), else the
-    address. Only a hash of the cookie is kept."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if cookie:
-        return f"session:{hash_secret(cookie)}"
-    return f"address:{request.client.host if request.client else 'unknown'}"
-
-
-def _outbox(state: State, database_url: str) -> service.Outbox:
-    """The app's outbox writer, made on first use (it needs the engine the lifespan opened)."""
-    outbox: service.Outbox | None = state.get("connections_outbox")
-    if outbox is None:
-        outbox = service.open_outbox(database_url, state.sessionmaker)
-        state["connections_outbox"] = outbox
-    return outbox
-
-
-class SyncController(Controller):
-    path = "/api/sync"
-    tags = ["connections"]
-
-    # No `db` or `account` dependency on purpose: the batch is applied in a transaction of its
-    # own (on SQLite grouped with other requests'), which signs the cookie in itself.
-    @post(status_code=200, summary="Apply the phone's outbox: each operation exactly once")
-    async def sync(
-        self,
-        data: JSONBody[SyncIn],
-        request: Request[Any, Any, State],
-        state: State,
-        settings: AppSettings,
-    ) -> SyncOut:
-        limiter: Limiter | None = state.get("rate_limiter")
-        if limiter is not None:
-            try:
-                wait = await limiter.hit(person_key(request))
-            except Exception:  # the counter's store is down: sync goes on without the limit
-                log.exception("The rate limiter could not count; this request is let through")
-                wait = None
-            if wait is not None:
-                raise TooManyRequestsException(headers={"Retry-After": str(wait)})
-        outbox = _outbox(state, settings.database_url)
-        results = await outbox.apply(
-            service.SyncRequest(
-                request.cookies.get(SESSION_COOKIE),
-                data.operations,
-                starters=data.starters,
-                author=data.account,
-            )
-        )
-        return SyncOut(results=results)
 
 
 class ConnectionController(Controller):

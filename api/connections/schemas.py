@@ -1,27 +1,24 @@
 """Connection and outbox payloads.
 
-An outbox operation arrives as a plain object and is validated on its own (see
-`api.connections.service.apply_operations`), so one malformed operation is answered `invalid`
-without failing the rest of its batch. Structs an older offline client may still send keep their
-fields; new fields get defaults.
+Connections' operation kinds and their results (the contract they follow is
+`api.sync.contract`). Structs an older offline client may still send keep their fields; new
+fields get defaults.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 import msgspec
 
 from api.badges.schemas import CardOut
+from api.sync.contract import Operation, OperationResult
 
-MAX_OPERATIONS = 200
 NOTE_MAX_CHARS = 5000
 TAG_MAX_CHARS = 40
 MAX_TAGS = 20
 
-Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Scanned = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 NoteText = Annotated[str, msgspec.Meta(max_length=NOTE_MAX_CHARS)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX_CHARS)]
@@ -29,16 +26,6 @@ Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 Revision = Annotated[int, msgspec.Meta(ge=0)]
 # Database ids are 32-bit on PostgreSQL: a larger one cannot name anything, and is refused here.
 RowId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
-# When it happened on the phone; a time zone is required so phones in any zone agree.
-PhoneTime = Annotated[datetime, msgspec.Meta(tz=True)]
-
-
-class Operation(msgspec.Struct, tag_field="kind", kw_only=True):
-    """One offline write; `id` is the client's UUID, made when the write was made."""
-
-    id: uuid.UUID
-    event: Slug
-    at: PhoneTime
 
 
 class ScanOp(Operation, tag="scan", kw_only=True):
@@ -74,41 +61,9 @@ class ConnectBackOp(Operation, tag="connect_back", kw_only=True):
     attendee: RowId
 
 
-AnyOperation = ScanOp | NoteOp | TagsOp | RemoveOp | ConnectBackOp
+class ConnectionResult(OperationResult, kw_only=True):
+    """A connection operation's answer: whom it concerns and, as of now, what the phone shows."""
 
-
-OPERATIONS_DOC = (
-    "Oldest first. Each: {id: UUID made on the phone, kind, event: slug, at: ISO time with zone}"
-    " plus, by kind: scan {scanned: badge URL or typed code}; note {connection | scanned, text,"
-    " base_revision}; tags {connection | scanned, tags}; remove {connection | scanned};"
-    " connect_back {attendee}."
-)
-
-
-class SyncIn(msgspec.Struct, forbid_unknown_fields=True):
-    # Plain objects on purpose: each is validated alone, so one bad operation fails alone.
-    operations: Annotated[
-        list[dict[str, Any]],
-        msgspec.Meta(max_length=MAX_OPERATIONS, description=OPERATIONS_DOC),
-    ]
-    # The e-mail of the account the phone wrote these operations as: when the session cookie
-    # signs in someone else, the whole request is refused (409 `account_mismatch`).
-    account: Annotated[str, msgspec.Meta(max_length=320)] | None = None
-    # Answer scans with conversation starters (a client that scans and shows the card from one
-    # request); an outbox catching up leaves it off and skips their cost.
-    starters: bool = False
-
-
-class OperationResult(msgspec.Struct, omit_defaults=True):
-    """The final answer for one operation; `reason` is a stable code (see the service)."""
-
-    id: str
-    status: Literal["applied", "rejected"]
-    reason: str
-    replayed: bool = False
-    original_reason: str | None = None
-    field: str | None = None
-    detail: str | None = None
     connection: int | None = None
     attendee: int | None = None
     card: CardOut | None = None
@@ -116,12 +71,26 @@ class OperationResult(msgspec.Struct, omit_defaults=True):
     note: str | None = None
     note_revision: int | None = None
     tags: list[str] | None = None
-    # Conversation starters for a scan, filled by api.starters; an empty list until then.
-    starters: list[Any] | None = None
 
 
-class SyncOut(msgspec.Struct):
-    results: list[OperationResult]
+class ScanResult(ConnectionResult, tag="scan", kw_only=True):
+    """With the card of the person scanned and whether they connected with me too."""
+
+
+class NoteResult(ConnectionResult, tag="note", kw_only=True):
+    """With the note as now saved (both texts, when edited on two devices) and its revision."""
+
+
+class TagsResult(ConnectionResult, tag="tags", kw_only=True):
+    """With the tags as now saved."""
+
+
+class RemoveResult(ConnectionResult, tag="remove", kw_only=True):
+    pass
+
+
+class ConnectBackResult(ConnectionResult, tag="connect_back", kw_only=True):
+    """With the card of the person connected back to."""
 
 
 class ConnectionOut(msgspec.Struct):

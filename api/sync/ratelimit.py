@@ -11,6 +11,7 @@ every request's time per request, under a lock, and cost a fifth of the outbox's
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import redis.asyncio as redis
@@ -29,13 +30,14 @@ class Limiter(Protocol):
 class MemoryLimiter:
     """Counts in this process (one worker)."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.time) -> None:
         self.per_minute = per_minute
+        self.clock = clock  # seconds since the epoch; tests pass one they control
         self.window = 0
         self.counts: dict[str, int] = {}  # key -> requests in the current window
 
     async def hit(self, key: str) -> int | None:
-        now = time.time()
+        now = self.clock()
         window = int(now // WINDOW_SECONDS)
         if window != self.window:
             # Windows are the same minute for everyone: a new one makes every count stale, so
@@ -74,10 +76,12 @@ class RedisLimiter:
         await self.client.aclose()
 
 
-def open_limiter(per_minute: int, redis_url: str) -> Limiter | None:
+def open_limiter(
+    per_minute: int, redis_url: str, clock: Callable[[], float] = time.time
+) -> Limiter | None:
     """The limiter this deployment uses, or None when limits are off (`per_minute` 0)."""
     if per_minute <= 0:
         return None
     if redis_url:
         return RedisLimiter(per_minute, redis_url)
-    return MemoryLimiter(per_minute)
+    return MemoryLimiter(per_minute, clock)
