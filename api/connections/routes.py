@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import TooManyRequestsException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from api.auth.service import hash_secret
 from api.connections import directory, service
@@ -27,6 +28,9 @@ from api.ratelimit import Limiter
 PRIVATE = {"Cache-Control": "private, no-store"}
 log = logging.getLogger("enlace")
 Search = Annotated[str, QueryParameter(max_length=200)]
+# A directory version the phone holds (32-bit on PostgreSQL, like every integer column).
+SinceVersion = Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=200)]
 
 
 def person_key(request: Request[Any, Any, State]) -> str:
@@ -36,6 +40,15 @@ def person_key(request: Request[Any, Any, State]) -> str:
     if cookie:
         return f"session:{hash_secret(cookie)}"
     return f"address:{request.client.host if request.client else 'unknown'}"
+
+
+def _directory_cache(state: State) -> directory.DirectoryCache:
+    """This worker's encoded directories, made on first use."""
+    cache: directory.DirectoryCache | None = state.get("directory_cache")
+    if cache is None:
+        cache = directory.DirectoryCache()
+        state["directory_cache"] = cache
+    return cache
 
 
 def _outbox(state: State, database_url: str) -> service.Outbox:
@@ -108,11 +121,33 @@ class ConnectionController(Controller):
         me = await own_attendee(db, event, account)
         return await service.connected_with_me(db, event, me)
 
-    @get("/directory", summary="The event's cards for offline scans, keyed without badge tokens")
+    @get(
+        "/directory",
+        summary="The event's cards for offline scans, keyed without badge tokens",
+        description="With `If-None-Match` the current ETag: 304. With `since` a version the "
+        "server can still describe: only what changed after it (`full` false).",
+        responses={
+            200: ResponseSpec(data_container=DirectoryOut, description="The directory"),
+            304: ResponseSpec(None, description="The phone's copy is current"),
+        },
+    )
     async def directory(
-        self, slug: FromPath[str], db: DbSession, account: CurrentAccount, settings: AppSettings
-    ) -> Response[DirectoryOut]:
+        self,
+        slug: FromPath[str],
+        db: DbSession,
+        account: CurrentAccount,
+        settings: AppSettings,
+        state: State,
+        if_none_match: IfNoneMatch = None,
+        since: SinceVersion = None,
+    ) -> Response[bytes]:
         event, _ = await event_for(db, slug, account, ("attendee",))
         me = await own_attendee(db, event, account)
-        found = await directory.directory(db, event, me, settings.secret_key)
-        return Response(found, headers=PRIVATE)
+        found = await directory.directory(
+            db, event, me, settings.secret_key, _directory_cache(state), since, if_none_match
+        )
+        # Revalidated on every use: the ETag names the version, so an unchanged refresh is a 304.
+        headers = {"Cache-Control": "private, no-cache", "ETag": found.etag}
+        if found.body is None:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(found.body, media_type=MediaType.JSON, headers=headers)
