@@ -31,7 +31,7 @@ from typing import Any, cast
 import anyio
 import msgspec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,8 +42,9 @@ DIRECTORY_KEY_BYTES = 16
 DIRECTORY_ALGORITHM = "HMAC-SHA256/AES-256-GCM"
 NONCE_BYTES = 12
 CHUNK = 1000
-# Tombstones kept per event beyond its live entries; a phone further behind gets everything.
-TOMBSTONES_KEPT = 1000
+# Tombstones kept per event (22-character keys in a delta); a phone further behind gets the
+# whole directory.
+TOMBSTONES_KEPT = 5000
 
 
 def directory_salt(secret_key: str, event_id: int) -> bytes:
@@ -202,14 +203,11 @@ async def _prune_tombstones(db: AsyncSession, event_id: int, horizon: int) -> in
     """Drop the oldest tombstones beyond what is kept; answers the new horizon (deltas from an
     older version would miss a removal, so those phones get the whole directory)."""
     tombstones = and_(SealedEntry.event_id == event_id, SealedEntry.removed.is_(True))
-    live = await db.scalar(
-        select(func.count()).where(SealedEntry.event_id == event_id, SealedEntry.removed.is_(False))
-    )
     cutoff = await db.scalar(
         select(SealedEntry.version)
         .where(tombstones)
         .order_by(SealedEntry.version.desc())
-        .offset(TOMBSTONES_KEPT + (live or 0))
+        .offset(TOMBSTONES_KEPT)
         .limit(1)
     )
     if cutoff is None:
@@ -353,8 +351,9 @@ async def directory(
                 .order_by(SealedEntry.key)
             )
         ).all()
-        # A phone far behind gets everything: one answer, not a delta as large.
-        if len(delta) * 2 <= count:
+        # A phone far behind gets everything: one answer, not a delta nearly as large (removed
+        # keys are small, and bounded by TOMBSTONES_KEPT).
+        if sum(not row.removed for row in delta) * 2 <= count:
             full = False
             removed = [row.key for row in delta if row.removed]
             entries = msgspec.Raw(
