@@ -329,5 +329,7 @@ class SealedEntry(Base):
 
     __table_args__ = (
         Index("ix_directory_entries_event_version", "event_id", "version"),
-        Index("ix_directory_entries_attendee", "attendee_id"),
+        # Serves the attendee foreign key, a refresh of some attendees, and the check for
+        # entries of deleted attendees that every request makes.
+        Index("ix_directory_entries_attendee", "attendee_id", "event_id", "removed"),
     )

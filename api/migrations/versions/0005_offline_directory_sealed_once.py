@@ -60,7 +60,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", "key", name=op.f("pk_directory_entries")),
     )
     op.create_index(
-        "ix_directory_entries_attendee", "directory_entries", ["attendee_id"], unique=False
+        "ix_directory_entries_attendee",
+        "directory_entries",
+        ["attendee_id", "event_id", "removed"],
+        unique=False,
     )
     op.create_index(
         "ix_directory_entries_event_version",
