@@ -287,3 +287,49 @@ class SyncOperation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("account_id", "op_id"),)
+
+
+class Directory(Base):
+    """An event's offline directory: its version, raised by every change of its entries."""
+
+    __tablename__ = "directories"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Deltas are complete only from this version on: older tombstones were pruned.
+    horizon: Mapped[int] = mapped_column(Integer, default=1)
+    # Public (given to every phone), kept so writers need not know the server secret.
+    salt: Mapped[str] = mapped_column(String(64))
+
+
+class SealedEntry(Base):
+    """One sealed card of an event's offline directory, kept until the card or badge changes.
+
+    Found by `key` (derived from the badge token, see api.connections.directory); a removed entry
+    stays as a tombstone (no box) so a delta can tell phones to drop it. `version` is the
+    directory version at which the entry was last added, changed or removed.
+    """
+
+    __tablename__ = "directory_entries"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Emptied when the attendee is deleted: the next refresh turns the entry into a tombstone.
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id", ondelete="SET NULL"))
+    # SHA-256 of the badge token and the card sealed: a card is sealed again only when it differs.
+    digest: Mapped[str] = mapped_column(String(64))
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    box: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_directory_entries_event_version", "event_id", "version"),
+        # Serves the attendee foreign key, a refresh of some attendees, and the check for
+        # entries of deleted attendees that every request makes.
+        Index("ix_directory_entries_attendee", "attendee_id", "event_id", "removed"),
+    )

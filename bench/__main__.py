@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
 IMPORT_TARGET_S = 5.0
@@ -17,6 +18,9 @@ OUTBOX_OPS_PER_S_TARGET = 10_000  # applied exactly once (first pass and replay)
 INGEST_SPEEDUP_TARGET = 6.0  # one scan per request, against commit-per-scan in the same run
 INGEST_P99_MS_TARGET = 60
 STARTER_MS_TARGET = 1.0
+DIRECTORY_REFRESH_MS_TARGET = 5.0  # an unchanged refresh: a 304
+DIRECTORY_DELTA_SHARE_TARGET = 0.02  # a refresh after 10 changes, against the whole directory
+DIRECTORY_HEALTH_P99_MS_TARGET = 100  # while 50 phones refresh at once
 
 
 def run_module(module: str, *args: str) -> dict[str, object]:
@@ -111,6 +115,33 @@ def sync_benchmarks() -> list[str]:
     return failures
 
 
+def directory_benchmark() -> list[str]:
+    result: dict[str, Any] = run_module("bench.directory")
+    first, old = result["first_download"], result["old_every_request"]
+    unchanged, delta = result["unchanged_refresh"], result["after_changes"]
+    during, baseline = result["health_phones_304"], result["health_phones_old"]
+    share = float(result["delta_share_of_full"])
+    checks = {
+        "unchanged refresh": unchanged["status"] == 304
+        and unchanged["ms"] <= DIRECTORY_REFRESH_MS_TARGET,
+        "directory delta": share <= DIRECTORY_DELTA_SHARE_TARGET,
+        "health during refreshes": during["health_p99_ms"] <= DIRECTORY_HEALTH_P99_MS_TARGET,
+    }
+    print(
+        f"directory of {result['attendees']} · first download {first['bytes'] / 1e6:.2f} MB "
+        f"{first['ms']} ms (old path {old['bytes'] / 1e6:.2f} MB {old['ms']} ms) · "
+        f"unchanged refresh {unchanged['status']} {unchanged['ms']} ms (old path: the whole "
+        f"directory again; target 304 ≤ {DIRECTORY_REFRESH_MS_TARGET} ms) · after "
+        f"{delta['changed']} changes {delta['bytes']} bytes {delta['ms']} ms = {share:.2%} "
+        f"(target ≤ {DIRECTORY_DELTA_SHARE_TARGET:.0%}) · /health p99 {during['health_p99_ms']} "
+        f"ms while {during['phones']} phones refresh (old path, {baseline['phones']} phones: "
+        f"{baseline['health_p99_ms']} ms; target ≤ {DIRECTORY_HEALTH_P99_MS_TARGET} ms) "
+        f"{'ok' if all(checks.values()) else 'MISSED'}"
+    )
+    (RESULTS / "directory.json").write_text(json.dumps(result, indent=2))
+    return [name for name, ok in checks.items() if not ok]
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     failures = []
@@ -134,6 +165,7 @@ def main() -> int:
     failures += badge_benchmarks()
     failures += sync_benchmarks()
     failures += starter_benchmark()
+    failures += directory_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))
         return 1

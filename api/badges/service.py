@@ -13,6 +13,7 @@ from api.badges.outcome import BADGE_OUTCOMES, SeenBadge, badge_outcome
 from api.badges.render import BadgeData
 from api.badges.schemas import BadgeOut, CardOut, ScanOut
 from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
+from api.connections.directory import refresh_directory
 from api.errors import Gone, NotFound
 from api.models import Account, Attendee, Badge, Event, EventRole, utcnow
 from api.profiles.schemas import SHAREABLE
@@ -62,6 +63,8 @@ async def issue_missing_badges(session: AsyncSession, event_id: int) -> int:
             for attendee_id in missing[start : start + CHUNK]
         ]
         await session.execute(_insert_new_badges(session), rows)
+    if missing:
+        await refresh_directory(session, event_id, missing)
     return len(missing)
 
 
@@ -79,6 +82,7 @@ async def active_badge(session: AsyncSession, attendee: Attendee) -> Badge:
             )
         )
         badge = await session.scalar(current)
+        await refresh_directory(session, attendee.event_id, [attendee.id])
     assert badge is not None  # inserted here, or by a concurrent request that won
     return badge
 
@@ -95,6 +99,7 @@ async def reissue_badge(session: AsyncSession, attendee: Attendee) -> Badge:
     badge = Badge(event_id=attendee.event_id, attendee_id=attendee.id, token=new_token())
     session.add(badge)
     await session.flush()
+    await refresh_directory(session, attendee.event_id, [attendee.id])
     return badge
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from litestar import Controller, Response, get
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar import Controller, MediaType, Response, get
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 
 from api.connections import directory, service
 from api.connections.schemas import (
@@ -22,6 +24,18 @@ from api.profiles.service import own_attendee
 PRIVATE = {"Cache-Control": "private, no-store"}
 log = logging.getLogger("enlace")
 Search = Annotated[str, QueryParameter(max_length=200)]
+# A directory version the phone holds (32-bit on PostgreSQL, like every integer column).
+SinceVersion = Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=200)]
+
+
+def _directory_cache(state: State) -> directory.DirectoryCache:
+    """This worker's encoded directories, made on first use."""
+    cache: directory.DirectoryCache | None = state.get("directory_cache")
+    if cache is None:
+        cache = directory.DirectoryCache()
+        state["directory_cache"] = cache
+    return cache
 
 
 class ConnectionController(Controller):
@@ -50,11 +64,33 @@ class ConnectionController(Controller):
         me = await own_attendee(db, event, account)
         return await service.connected_with_me(db, event, me)
 
-    @get("/directory", summary="The event's cards for offline scans, keyed without badge tokens")
+    @get(
+        "/directory",
+        summary="The event's cards for offline scans, keyed without badge tokens",
+        description="With `If-None-Match` the current ETag: 304. With `since` a version the "
+        "server can still describe: only what changed after it (`full` false).",
+        responses={
+            200: ResponseSpec(data_container=DirectoryOut, description="The directory"),
+            304: ResponseSpec(None, description="The phone's copy is current"),
+        },
+    )
     async def directory(
-        self, slug: FromPath[str], db: DbSession, account: CurrentAccount, settings: AppSettings
-    ) -> Response[DirectoryOut]:
+        self,
+        slug: FromPath[str],
+        db: DbSession,
+        account: CurrentAccount,
+        settings: AppSettings,
+        state: State,
+        if_none_match: IfNoneMatch = None,
+        since: SinceVersion = None,
+    ) -> Response[bytes]:
         event, _ = await event_for(db, slug, account, ("attendee",))
         me = await own_attendee(db, event, account)
-        found = await directory.directory(db, event, me, settings.secret_key)
-        return Response(found, headers=PRIVATE)
+        found = await directory.directory(
+            db, event, me, settings.secret_key, _directory_cache(state), since, if_none_match
+        )
+        # Revalidated on every use: the ETag names the version, so an unchanged refresh is a 304.
+        headers = {"Cache-Control": "private, no-cache", "ETag": found.etag}
+        if found.body is None:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(found.body, media_type=MediaType.JSON, headers=headers)

@@ -138,6 +138,10 @@ class DirectoryOut(msgspec.Struct):
       key = base64url(HMAC-SHA256(salt, token)[:key_bytes]), to find the entry;
       box = AES-256-GCM with key HMAC-SHA256(salt, "card|" + token), the entry's 12-byte nonce
             and the decoded `key` as additional data, sealing the JSON of a DirectoryCard.
+
+    `version` rises with every change. With `full` the entries are the whole directory; without
+    it (an answer to `?since=V`) they are the entries added or changed after V, and `removed`
+    the keys to drop (revoked badges, cards turned off, people deleted).
     """
 
     event: str
@@ -145,4 +149,7 @@ class DirectoryOut(msgspec.Struct):
     algorithm: str
     salt: str
     key_bytes: int
+    version: int
+    full: bool
     entries: list[DirectoryEntry]
+    removed: list[str]

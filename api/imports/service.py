@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.badges.service import issue_missing_badges
+from api.connections.directory import refresh_directory
 from api.errors import Invalid, TooLarge
 from api.imports.parse import AttendeeRecord, ImportProblem, ParsedImport, parse_attendee_file
 from api.imports.schemas import MAX_LISTED, ImportReport
@@ -135,6 +136,8 @@ async def import_attendees(
                 progress(done, total)
         if inserts:
             await issue_missing_badges(session, event.id)
+        if updates:
+            await refresh_directory(session, event.id, [row["id"] for row in updates])
     report = ImportReport(
         format=parsed.format,
         encoding=parsed.encoding,

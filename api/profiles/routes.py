@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Controller, get, patch
 from litestar.params import FromPath, JSONBody
 
+from api.connections.directory import refresh_directory
 from api.dependencies import CurrentAccount, DbSession
 from api.events.service import event_for
 from api.profiles import service
@@ -33,4 +34,5 @@ class ProfileController(Controller):
         event, _ = await event_for(db, slug, account, ("attendee",))
         attendee = await service.own_attendee(db, event, account)
         service.apply_profile_update(attendee, data)
+        await refresh_directory(db, event.id, [attendee.id])
         return service.describe_profile(event, attendee)
