@@ -9,12 +9,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+# shared_card is re-exported for api.connections, which still imports it from here.
+from api.attendees.card import shared_card as shared_card
 from api.badges.render import BadgeData
-from api.badges.schemas import BadgeOut, CardOut, ScanOut
+from api.badges.schemas import BadgeOut, ScanOut
 from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
 from api.errors import Gone, NotFound
 from api.models import Account, Attendee, Badge, Event, EventRole, utcnow
-from api.profiles.schemas import SHAREABLE
 from api.starters.service import starters_between
 
 CHUNK = 1000
@@ -97,13 +98,6 @@ async def reissue_badge(session: AsyncSession, attendee: Attendee) -> Badge:
     session.add(badge)
     await session.flush()
     return badge
-
-
-def shared_card(attendee: Attendee) -> CardOut:
-    """What a badge scan reveals: name and organization, plus only the fields they chose."""
-    shared = set(attendee.shared_fields)
-    values = {field: getattr(attendee, field) for field in SHAREABLE if field in shared}
-    return CardOut(name=attendee.name, organization=attendee.organization, **values)
 
 
 def describe_badge(event: Event, attendee: Attendee, badge: Badge, base_url: str) -> BadgeOut:

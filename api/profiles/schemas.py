@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-# Name and organization are always visible to someone who scans the badge; these are opt-in.
-SHAREABLE = ("role", "interests", "looking_for", "can_help_with", "email", "phone", "links", "bio")
+# Re-exported for api.connections, which still imports it from here.
+from api.attendees.fields import SHAREABLE as SHAREABLE
+
 Shareable = Literal[
     "role", "interests", "looking_for", "can_help_with", "email", "phone", "links", "bio"
 ]
