@@ -25,6 +25,8 @@ from litestar.types import Message, Scope
 from sqlalchemy.exc import IntegrityError
 
 from api.accounts.routes import get_me, update_me
+from api.attendees.dependencies import MEMBERSHIP_PROVIDERS
+from api.attendees.routes import AttendeeController
 from api.auth.routes import SigninController
 from api.badges.routes import (
     AttendeeBadgeController,
@@ -264,6 +266,7 @@ def create_app(
             EventController,
             ProfileController,
             ImportController,
+            AttendeeController,
             MyBadgeController,
             ScanController,
             BadgePrintController,
@@ -279,6 +282,8 @@ def create_app(
             "sessionmaker": Provide(provide_sessionmaker, sync_to_thread=False),
             "db": Provide(provide_transaction),
             "account": Provide(provide_account),
+            # The event and the signed-in person's role in it, from the `slug` path parameter.
+            **{name: Provide(provider) for name, provider in MEMBERSHIP_PROVIDERS.items()},
         },
         exception_handlers={
             DomainError: domain_error_handler,

@@ -241,9 +241,9 @@ def import_command(
 )
 def badges_command(event: str, out_path: Path, paper: str, stock: str | None, search: str) -> None:
     """Write printable badge sheets for EVENT (its slug) to a PDF."""
+    from api.attendees.search import attendee_filter
     from api.badges.render import LAYOUTS, BadgeData, write_badge_sheets
     from api.badges.service import badges_to_print
-    from api.imports.service import attendee_filter
 
     settings = settings_or_exit()
     layout = LAYOUTS[stock or paper]

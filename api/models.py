@@ -307,7 +307,7 @@ class Directory(Base):
 class SealedEntry(Base):
     """One sealed card of an event's offline directory, kept until the card or badge changes.
 
-    Found by `key` (derived from the badge token, see api.connections.directory); a removed entry
+    Found by `key` (derived from the badge token, see api.attendees.directory); a removed entry
     stays as a tombstone (no box) so a delta can tell phones to drop it. `version` is the
     directory version at which the entry was last added, changed or removed.
     """

@@ -126,10 +126,11 @@ async def _health_latencies(client: httpx.AsyncClient, until: Callable[[], bool]
 async def bench_serving_during_a_print_run() -> dict[str, object]:
     """/health latency in the same server process, idle and while 10,000 badges are rendered."""
     from api.app import create_app
+    from api.attendees.search import attendee_filter
     from api.badges import jobs
     from api.badges.service import badges_to_print
     from api.db import session_factory, transaction
-    from api.imports.service import attendee_filter, import_attendees, parse_upload
+    from api.imports.service import import_attendees, parse_upload
     from api.models import Event
     from bench.import_attendees import make_csv
 

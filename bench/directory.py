@@ -24,26 +24,24 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Response, get
-from litestar.params import FromPath
 from sqlalchemy import insert, select
 
 from api.app import create_app
-from api.auth.service import start_login_session
-from api.badges.service import issue_missing_badges
-from api.connections.directory import (
+from api.attendees.dependencies import AttendeeMember
+from api.attendees.directory import (
     DIRECTORY_ALGORITHM,
     DIRECTORY_KEY_BYTES,
     _b64url,
     directory_salt,
     seal_card,
 )
-from api.connections.schemas import DirectoryCard, DirectoryOut
+from api.attendees.schemas import DirectoryCard, DirectoryOut
+from api.auth.service import start_login_session
+from api.badges.service import issue_missing_badges
 from api.connections.service import CARD_COLUMNS, _card
 from api.db import session_factory, transaction
-from api.dependencies import SESSION_COOKIE, AppSettings, CurrentAccount, DbSession
-from api.events.service import event_for
+from api.dependencies import SESSION_COOKIE, AppSettings, DbSession
 from api.models import Account, Attendee, Badge
-from api.profiles.service import own_attendee
 from bench.local import free_port, serving, sqlite_with_event
 
 ATTENDEES = 10_000
@@ -56,11 +54,10 @@ PATH = "/api/events/bench/directory"
 
 @get("/bench/old-directory/{slug:str}", include_in_schema=False)
 async def old_directory(
-    slug: FromPath[str], db: DbSession, account: CurrentAccount, settings: AppSettings
+    db: DbSession, event_attendee: AttendeeMember, settings: AppSettings
 ) -> Response[DirectoryOut]:
     """The baseline: every card of the event read and sealed again on each request."""
-    event, _ = await event_for(db, slug, account, ("attendee",))
-    me = await own_attendee(db, event, account)
+    event, me = event_attendee.event, event_attendee.attendee
     salt = directory_salt(settings.secret_key, event.id)
     rows = await db.execute(
         select(Badge.token, *CARD_COLUMNS)

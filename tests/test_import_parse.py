@@ -12,10 +12,10 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 from openpyxl import Workbook
 
+from api.attendees.fields import clean_text
 from api.imports.parse import (
     ImportProblem,
     ParsedImport,
-    clean_text,
     map_columns,
     normalize_email,
     parse_attendee_file,

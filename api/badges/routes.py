@@ -12,14 +12,14 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.attendees.dependencies import AttendeeMember, OrganizedEvent
+from api.attendees.membership import AttendeeMembership
+from api.attendees.search import attendee_filter
 from api.badges import jobs, render, service
 from api.badges.schemas import BadgeOut, Layout, PrintJobOut, PrintRequest, ScanOut
 from api.dependencies import AppSettings, CurrentAccount, DbSession, Sessionmaker
 from api.errors import Invalid
-from api.events.service import ORGANIZER, event_for
-from api.imports.service import attendee_filter
-from api.models import Account
-from api.profiles.service import own_attendee
+from api.models import Event
 
 SVG = "image/svg+xml"
 PNG = "image/png"
@@ -42,34 +42,30 @@ class MyBadgeController(Controller):
 
     @get("/badge", summary="My badge: token, code, QR modules and the card a scan shows")
     async def my_badge(
-        self, slug: FromPath[str], db: DbSession, account: CurrentAccount, settings: AppSettings
+        self, db: DbSession, event_attendee: AttendeeMember, settings: AppSettings
     ) -> BadgeOut:
-        event, _ = await event_for(db, slug, account, ("attendee",))
-        attendee = await own_attendee(db, event, account)
+        event, attendee = event_attendee.event, event_attendee.attendee
         badge = await service.active_badge(db, attendee)
         return service.describe_badge(event, attendee, badge, settings.base_url)
 
     @get("/badge.png", summary="My badge as a PNG")
     async def my_badge_png(
-        self, slug: FromPath[str], db: DbSession, account: CurrentAccount, settings: AppSettings
+        self, db: DbSession, event_attendee: AttendeeMember, settings: AppSettings
     ) -> Response[bytes]:
-        return _image(await self._data(slug, db, account, settings.base_url), "png")
+        return _image(await self._data(db, event_attendee, settings.base_url), "png")
 
     @get("/badge.svg", summary="My badge as an SVG")
     async def my_badge_svg(
-        self, slug: FromPath[str], db: DbSession, account: CurrentAccount, settings: AppSettings
+        self, db: DbSession, event_attendee: AttendeeMember, settings: AppSettings
     ) -> Response[bytes]:
-        return _image(await self._data(slug, db, account, settings.base_url), "svg")
+        return _image(await self._data(db, event_attendee, settings.base_url), "svg")
 
     @staticmethod
     async def _data(
-        slug: str, db: AsyncSession, account: Account, base_url: str
+        db: AsyncSession, member: AttendeeMembership, base_url: str
     ) -> render.BadgeData:
-        event, _ = await event_for(db, slug, account, ("attendee",))
-        attendee = await own_attendee(db, event, account)
-        return service.badge_data(
-            event, attendee, await service.active_badge(db, attendee), base_url
-        )
+        badge = await service.active_badge(db, member.attendee)
+        return service.badge_data(member.event, member.attendee, badge, base_url)
 
 
 def _image(data: render.BadgeData, format: str) -> Response[bytes]:
@@ -104,14 +100,13 @@ class BadgePrintController(Controller):
     @get("/preview", summary="The first sheet of a print run, as SVG")
     async def preview(
         self,
-        slug: FromPath[str],
         db: DbSession,
-        account: CurrentAccount,
+        event_organizer: OrganizedEvent,
         settings: AppSettings,
         layout: FromQuery[Layout] = "a4",
         q: FromQuery[Annotated[str, QueryParameter(max_length=200)]] = "",
     ) -> Response[bytes]:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
+        event = event_organizer.event
         badges = await service.badges_to_print(
             db,
             event,
@@ -125,14 +120,14 @@ class BadgePrintController(Controller):
     @post("/jobs", status_code=202, summary="Start rendering a PDF of badge sheets")
     async def start(
         self,
-        slug: FromPath[str],
         data: JSONBody[PrintRequest],
         db: DbSession,
         account: CurrentAccount,
+        event_organizer: OrganizedEvent,
         settings: AppSettings,
         sessionmaker: Sessionmaker,
     ) -> Response[PrintJobOut]:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
+        event = event_organizer.event
         badges = await service.badges_to_print(
             db, event, settings.base_url, attendee_filter(event, data.q), data.attendee_ids
         )
@@ -150,21 +145,19 @@ class BadgePrintController(Controller):
 
     @get("/jobs/{job_id:str}", summary="Progress of a print run")
     async def progress(
-        self, slug: FromPath[str], job_id: FromPath[str], db: DbSession, account: CurrentAccount
+        self, job_id: FromPath[str], db: DbSession, event_organizer: OrganizedEvent
     ) -> PrintJobOut:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
-        return jobs.describe_job(await jobs.find_job(db, event, job_id))
+        return jobs.describe_job(await jobs.find_job(db, event_organizer.event, job_id))
 
     @get("/jobs/{job_id:str}/pdf", summary="The finished PDF of a print run")
     async def download(
         self,
-        slug: FromPath[str],
         job_id: FromPath[str],
         db: DbSession,
-        account: CurrentAccount,
+        event_organizer: OrganizedEvent,
         settings: AppSettings,
     ) -> File:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
+        event = event_organizer.event
         job = await jobs.find_job(db, event, job_id)
         return File(
             jobs.finished_file(job, settings.data_dir),
@@ -181,30 +174,29 @@ class AttendeeBadgeController(Controller):
     @get("/badge.png", summary="One attendee's badge as a PNG")
     async def png(
         self,
-        slug: FromPath[str],
         attendee_id: FromPath[int],
         db: DbSession,
-        account: CurrentAccount,
+        event_organizer: OrganizedEvent,
         settings: AppSettings,
     ) -> Response[bytes]:
-        return _image(await self._data(slug, attendee_id, db, account, settings.base_url), "png")
+        event = event_organizer.event
+        return _image(await self._data(db, event, attendee_id, settings.base_url), "png")
 
     @get("/badge.svg", summary="One attendee's badge as an SVG")
     async def svg(
         self,
-        slug: FromPath[str],
         attendee_id: FromPath[int],
         db: DbSession,
-        account: CurrentAccount,
+        event_organizer: OrganizedEvent,
         settings: AppSettings,
     ) -> Response[bytes]:
-        return _image(await self._data(slug, attendee_id, db, account, settings.base_url), "svg")
+        event = event_organizer.event
+        return _image(await self._data(db, event, attendee_id, settings.base_url), "svg")
 
     @staticmethod
     async def _data(
-        slug: str, attendee_id: int, db: AsyncSession, account: Account, base_url: str
+        db: AsyncSession, event: Event, attendee_id: int, base_url: str
     ) -> render.BadgeData:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
         attendee = await service.attendee_in_event(db, event, attendee_id)
         return service.badge_data(
             event, attendee, await service.active_badge(db, attendee), base_url
@@ -213,13 +205,12 @@ class AttendeeBadgeController(Controller):
     @post("/badge/reissue", status_code=200, summary="Revoke this badge at once, issue a new one")
     async def reissue(
         self,
-        slug: FromPath[str],
         attendee_id: FromPath[int],
         db: DbSession,
-        account: CurrentAccount,
+        event_organizer: OrganizedEvent,
         settings: AppSettings,
     ) -> BadgeOut:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
+        event = event_organizer.event
         attendee = await service.attendee_in_event(db, event, attendee_id)
         badge = await service.reissue_badge(db, attendee)
         return service.describe_badge(event, attendee, badge, settings.base_url)

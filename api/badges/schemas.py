@@ -6,24 +6,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from api.attendees.card import CardOut
 from api.starters.schemas import StarterOut
 
 Layout = Literal["a4", "letter", "avery-5392"]
-
-
-class CardOut(msgspec.Struct, omit_defaults=True):
-    """What scanning someone's badge shows: fields they did not share are absent."""
-
-    name: str
-    organization: str
-    role: str | None = None
-    interests: list[str] | None = None
-    looking_for: list[str] | None = None
-    can_help_with: list[str] | None = None
-    email: str | None = None
-    phone: str | None = None
-    links: list[str] | None = None
-    bio: str | None = None
 
 
 class BadgeOut(msgspec.Struct):

@@ -9,14 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from api.attendees.card import shared_card
+from api.attendees.directory import refresh_directory
 from api.badges.outcome import BADGE_OUTCOMES, SeenBadge, badge_outcome
 from api.badges.render import BadgeData
-from api.badges.schemas import BadgeOut, CardOut, ScanOut
+from api.badges.schemas import BadgeOut, ScanOut
 from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
-from api.connections.directory import refresh_directory
 from api.errors import Gone, NotFound
 from api.models import Account, Attendee, Badge, Event, EventRole, utcnow
-from api.profiles.schemas import SHAREABLE
 from api.starters.service import starters_between
 
 CHUNK = 1000
@@ -101,13 +101,6 @@ async def reissue_badge(session: AsyncSession, attendee: Attendee) -> Badge:
     await session.flush()
     await refresh_directory(session, attendee.event_id, [attendee.id])
     return badge
-
-
-def shared_card(attendee: Attendee) -> CardOut:
-    """What a badge scan reveals: name and organization, plus only the fields they chose."""
-    shared = set(attendee.shared_fields)
-    values = {field: getattr(attendee, field) for field in SHAREABLE if field in shared}
-    return CardOut(name=attendee.name, organization=attendee.organization, **values)
 
 
 def describe_badge(event: Event, attendee: Attendee, badge: Badge, base_url: str) -> BadgeOut:

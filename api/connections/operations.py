@@ -30,6 +30,7 @@ from sqlalchemy import and_, bindparam, case, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
+from api.attendees.card import CARD_COLUMNS, card_of
 from api.badges.outcome import BADGE_OUTCOMES, SeenBadge, badge_outcome
 from api.badges.tokens import token_from_scan
 from api.connections.schemas import (
@@ -46,7 +47,6 @@ from api.connections.schemas import (
     TagsOp,
     TagsResult,
 )
-from api.connections.service import CARD_COLUMNS, card_of
 from api.i18n import translate
 from api.models import Attendee, Badge, Connection
 from api.sync.contract import Operation, OperationResult, Plan, applied, invalid, rejected

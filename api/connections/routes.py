@@ -9,17 +9,14 @@ from typing import Annotated
 from litestar import Controller, MediaType, Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
+from litestar.params import FromQuery, HeaderParameter, QueryParameter
 
-from api.connections import directory, service
-from api.connections.schemas import (
-    ConnectedWithMeOut,
-    ConnectionOut,
-    DirectoryOut,
-)
-from api.dependencies import AppSettings, CurrentAccount, DbSession
-from api.events.service import event_for
-from api.profiles.service import own_attendee
+from api.attendees import directory
+from api.attendees.dependencies import AttendeeMember
+from api.attendees.schemas import DirectoryOut
+from api.connections import service
+from api.connections.schemas import ConnectedWithMeOut, ConnectionOut
+from api.dependencies import WRITES, AppSettings, DbSession
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 log = logging.getLogger("enlace")
@@ -45,24 +42,20 @@ class ConnectionController(Controller):
     @get("/connections", summary="My connections, with my private notes and tags")
     async def my_connections(
         self,
-        slug: FromPath[str],
         db: DbSession,
-        account: CurrentAccount,
+        event_attendee: AttendeeMember,
         q: FromQuery[Search] = "",
         tag: FromQuery[Search] = "",
     ) -> Response[list[ConnectionOut]]:
-        event, _ = await event_for(db, slug, account, ("attendee",))
-        me = await own_attendee(db, event, account)
+        event, me = event_attendee.event, event_attendee.attendee
         found = await service.my_connections(db, event, me, q, tag)
         return Response(found, headers=PRIVATE)
 
     @get("/connected-with-me", summary="Who connected with me (their cards only)")
     async def connected_with_me(
-        self, slug: FromPath[str], db: DbSession, account: CurrentAccount
+        self, db: DbSession, event_attendee: AttendeeMember
     ) -> list[ConnectedWithMeOut]:
-        event, _ = await event_for(db, slug, account, ("attendee",))
-        me = await own_attendee(db, event, account)
-        return await service.connected_with_me(db, event, me)
+        return await service.connected_with_me(db, event_attendee.event, event_attendee.attendee)
 
     @get(
         "/directory",
@@ -73,19 +66,19 @@ class ConnectionController(Controller):
             200: ResponseSpec(data_container=DirectoryOut, description="The directory"),
             304: ResponseSpec(None, description="The phone's copy is current"),
         },
+        # Builds the directory on its first request, and empties the entries of deleted people.
+        opt={WRITES: True},
     )
     async def directory(
         self,
-        slug: FromPath[str],
         db: DbSession,
-        account: CurrentAccount,
+        event_attendee: AttendeeMember,
         settings: AppSettings,
         state: State,
         if_none_match: IfNoneMatch = None,
         since: SinceVersion = None,
     ) -> Response[bytes]:
-        event, _ = await event_for(db, slug, account, ("attendee",))
-        me = await own_attendee(db, event, account)
+        event, me = event_attendee.event, event_attendee.attendee
         found = await directory.directory(
             db, event, me, settings.secret_key, _directory_cache(state), since, if_none_match
         )

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.badges.schemas import CardOut
+from api.attendees.card import CardOut
 from api.sync.contract import Operation, OperationResult
 
 NOTE_MAX_CHARS = 5000
@@ -115,41 +115,3 @@ class ConnectedWithMeOut(msgspec.Struct):
     card: CardOut
     first_met_at: datetime
     mutual: bool
-
-
-class DirectoryEntry(msgspec.Struct):
-    key: str
-    nonce: str
-    box: str
-
-
-class DirectoryCard(msgspec.Struct):
-    """What a directory entry's box holds."""
-
-    attendee: int
-    card: CardOut
-
-
-class DirectoryOut(msgspec.Struct):
-    """The event's cards for offline scans, each readable only with its badge token.
-
-    For a scanned token (normalized: 28 Crockford base32 characters, upper case) and the salt
-    (base64url-decoded):
-      key = base64url(HMAC-SHA256(salt, token)[:key_bytes]), to find the entry;
-      box = AES-256-GCM with key HMAC-SHA256(salt, "card|" + token), the entry's 12-byte nonce
-            and the decoded `key` as additional data, sealing the JSON of a DirectoryCard.
-
-    `version` rises with every change. With `full` the entries are the whole directory; without
-    it (an answer to `?since=V`) they are the entries added or changed after V, and `removed`
-    the keys to drop (revoked badges, cards turned off, people deleted).
-    """
-
-    event: str
-    me: int
-    algorithm: str
-    salt: str
-    key_bytes: int
-    version: int
-    full: bool
-    entries: list[DirectoryEntry]
-    removed: list[str]

@@ -3,15 +3,12 @@ only). Writes are operation kinds of the sync engine (api.connections.operations
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.badges.schemas import CardOut
-from api.badges.service import shared_card
+from api.attendees.card import shared_card
 from api.connections.schemas import (
     ConnectedWithMeOut,
     ConnectionOut,
@@ -21,25 +18,7 @@ from api.models import (
     Connection,
     Event,
 )
-from api.profiles.schemas import SHAREABLE
 from api.vocabulary import normalize_term
-
-# The columns shared_card reads: a row of them instead of a loaded Attendee (a third the cost).
-CARD_COLUMNS = (
-    Attendee.id,
-    Attendee.name,
-    Attendee.organization,
-    Attendee.shared_fields,
-    *(getattr(Attendee, name) for name in SHAREABLE if name != "email"),
-    Attendee.email,
-)
-
-
-def card_of(row: Any) -> CardOut:
-    """The card a scan shows, from a row of CARD_COLUMNS."""
-    # A row of CARD_COLUMNS has every attribute shared_card reads.
-    return shared_card(cast(Attendee, row))
-
 
 # Reading connections (async, in the request's transaction).
 

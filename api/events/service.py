@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -11,6 +11,7 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Re-exported for api.connections.routes, which still imports it from here.
 from api.auth.service import normalize_email
 from api.errors import Conflict, Invalid, NotFound
 from api.events.schemas import (
@@ -27,38 +28,6 @@ from api.events.schemas import (
 )
 from api.models import Account, Attendee, Event, EventRole, EventSession, Interest
 from api.vocabulary import normalize_term, slugify
-
-ORGANIZER = ("organizer",)
-STAFF = ("organizer", "staff")
-ANYONE = ("organizer", "staff", "attendee")
-
-
-async def roles_in_event(session: AsyncSession, event: Event, account: Account) -> list[str]:
-    roles = list(
-        await session.scalars(
-            select(EventRole.role).where(
-                EventRole.event_id == event.id, EventRole.account_id == account.id
-            )
-        )
-    )
-    is_attendee = await session.scalar(
-        select(Attendee.id).where(Attendee.event_id == event.id, Attendee.email == account.email)
-    )
-    if is_attendee is not None:
-        roles.append("attendee")
-    return roles
-
-
-async def event_for(
-    session: AsyncSession, slug: str, account: Account, allowed: Sequence[str] = ANYONE
-) -> tuple[Event, list[str]]:
-    """The event and the account's roles in it; unknown and forbidden answer alike."""
-    event = await session.scalar(select(Event).where(Event.slug == slug))
-    if event is not None:
-        roles = await roles_in_event(session, event, account)
-        if any(role in allowed for role in roles):
-            return event, roles
-    raise NotFound("No such event, or you are not part of it.", code="event_not_found")
 
 
 async def my_events(session: AsyncSession, account: Account) -> list[EventSummary]:

@@ -4,12 +4,7 @@ Pure functions: bytes and options in, data out; no database, no HTTP. A problem 
 file raises ImportProblem and nothing is imported; a problem with one row becomes a RowError and
 the other rows still parse.
 
-Every cell goes through clean_text: Unicode NFC; bidi controls (U+202A-U+202E, U+2066-U+2069,
-U+200E, U+200F, U+061C), invisible characters (U+200B, U+2060-U+2064, U+FEFF, U+00AD, U+180E) and
-C0/C1 control characters are removed, because they make a name display as something other than
-what it contains and break search and e-mail matching. ZWNJ and ZWJ (U+200C, U+200D) are kept:
-emoji sequences such as 👩‍💻 and words in Persian and Indic scripts need them. Runs of whitespace
-become one space, except in bio, where line breaks survive.
+Every cell goes through api.attendees.fields.clean_text, the same cleaning a profile edit gets.
 """
 
 from __future__ import annotations
@@ -29,6 +24,8 @@ import msgspec
 import openpyxl
 from email_validator import EmailNotValidError, validate_email
 
+from api.attendees.fields import LIST_FIELDS, clean_text
+
 FIELDS = (
     "email",
     "name",
@@ -46,7 +43,6 @@ FIELDS = (
     "links",
     "bio",
 )
-LIST_FIELDS = ("interests", "looking_for", "can_help_with", "links")
 
 # Longest value kept per field, in characters after cleaning.
 MAX_LENGTHS = {
@@ -127,28 +123,6 @@ class ParsedImport(msgspec.Struct):
 
 
 # --- Text ---------------------------------------------------------------------------------------
-
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
-def clean_text(value: str, *, keep_newlines: bool = False) -> tuple[str, bool]:
-    """Strip invisible and control characters, apply NFC, tidy whitespace; report any stripping."""
-    if value.isascii() and value.isprintable():
-        return " ".join(value.split()), False
-    # Strip before NFC, so a mark separated from its letter by an invisible character composes.
-    text, removed = _INVISIBLE.subn("", value)
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    if keep_newlines:
-        lines = "\n".join(" ".join(line.split()) for line in text.splitlines())
-        text = _BLANK_LINES.sub("\n\n", lines).strip()
-    else:
-        text = " ".join(text.split())
-    return text, removed > 0
 
 
 def _fold(text: str) -> str:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, MultipartBody, QueryParameter
+from litestar.params import MultipartBody
 
-from api.dependencies import AppSettings, CurrentAccount, DbSession
+from api.attendees.dependencies import OrganizedEvent
+from api.dependencies import AppSettings, DbSession
 from api.errors import Invalid
-from api.events.service import ORGANIZER, event_for
 from api.imports import service
 from api.imports.schemas import ImportReport
 
@@ -28,20 +28,6 @@ class ImportForm(msgspec.Struct):
     encoding: str | None = None
     delimiter: str | None = None
     mapping: str | None = None  # JSON object: file header -> field name ("" ignores a column)
-
-
-class AttendeeRow(msgspec.Struct):
-    id: int
-    email: str
-    name: str
-    organization: str
-    role: str
-    ticket_type: str
-
-
-class AttendeePage(msgspec.Struct):
-    total: int
-    items: list[AttendeeRow]
 
 
 def _mapping(raw: str | None) -> dict[str, str] | None:
@@ -68,13 +54,12 @@ class ImportController(Controller):
     )
     async def import_file(
         self,
-        slug: FromPath[str],
         data: MultipartBody[ImportForm],
         db: DbSession,
-        account: CurrentAccount,
+        event_organizer: OrganizedEvent,
         settings: AppSettings,
     ) -> ImportReport:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
+        event = event_organizer.event
         options: dict[str, Any] = {
             "encoding": data.encoding or None,
             "delimiter": data.delimiter or None,
@@ -95,17 +80,3 @@ class ImportController(Controller):
         return await service.import_attendees(
             db, event, parsed, dry_run=data.dry_run, skip_invalid=data.skip_invalid
         )
-
-    @get("/attendees", summary="Attendees of the event (organizers)")
-    async def list_attendees(
-        self,
-        slug: FromPath[str],
-        db: DbSession,
-        account: CurrentAccount,
-        q: FromQuery[str] = "",
-        offset: Annotated[int, QueryParameter(ge=0, le=10_000_000)] = 0,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    ) -> AttendeePage:
-        event, _ = await event_for(db, slug, account, ORGANIZER)
-        total, rows = await service.list_attendees(db, event, q, offset, limit)
-        return AttendeePage(total=total, items=[AttendeeRow(**row) for row in rows])

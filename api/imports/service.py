@@ -5,23 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.attendees.directory import refresh_directory
+from api.attendees.fields import OWNED_AFTER_EDIT
 from api.badges.service import issue_missing_badges
-from api.connections.directory import refresh_directory
 from api.errors import Invalid, TooLarge
 from api.imports.parse import AttendeeRecord, ImportProblem, ParsedImport, parse_attendee_file
 from api.imports.schemas import MAX_LISTED, ImportReport
 from api.models import Attendee, Event, utcnow
-from api.profiles.service import IMPORT_OWNED_BY_ATTENDEE
 
 Progress = Callable[[int, int], None]
 
 # Fields the ticketing export owns; a re-import always refreshes them when the column is present.
 TICKET_FIELDS = ("name", "organization", "role", "language", "ticket_type", "ticket_ref")
 # Fields the attendee owns once they have edited their profile.
-PROFILE_FIELDS = IMPORT_OWNED_BY_ATTENDEE
+PROFILE_FIELDS = OWNED_AFTER_EDIT
 CHUNK = 1000
 
 
@@ -164,40 +164,3 @@ async def import_attendees(
             report=report,
         )
     return report
-
-
-def attendee_filter(event: Event, query: str) -> ColumnElement[bool]:
-    """The event's attendees whose name, e-mail or organization contains `query`."""
-    condition: ColumnElement[bool] = Attendee.event_id == event.id
-    if query.strip():
-        needle = query.strip().lower()
-        # autoescape: a typed % or _ is a character, not a wildcard.
-        condition = condition & or_(
-            func.lower(Attendee.name).contains(needle, autoescape=True),
-            Attendee.email.contains(needle, autoescape=True),
-            func.lower(Attendee.organization).contains(needle, autoescape=True),
-        )
-    return condition
-
-
-async def list_attendees(
-    session: AsyncSession, event: Event, query: str, offset: int, limit: int
-) -> tuple[int, list[dict[str, Any]]]:
-    """A page of the event's attendees, optionally filtered by name, e-mail or organization."""
-    condition = attendee_filter(event, query)
-    total = await session.scalar(select(func.count()).select_from(Attendee).where(condition))
-    rows = await session.execute(
-        select(
-            Attendee.id,
-            Attendee.email,
-            Attendee.name,
-            Attendee.organization,
-            Attendee.role,
-            Attendee.ticket_type,
-        )
-        .where(condition)
-        .order_by(Attendee.name, Attendee.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return total or 0, [dict(row) for row in rows.mappings()]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
-from api.connections.directory import refresh_directory
-from api.dependencies import CurrentAccount, DbSession
-from api.events.service import event_for
+from api.attendees.dependencies import AttendeeMember
+from api.attendees.directory import refresh_directory
+from api.dependencies import DbSession
 from api.profiles import service
 from api.profiles.schemas import ProfileOut, ProfileUpdate
 
@@ -17,22 +17,14 @@ class ProfileController(Controller):
     tags = ["profile"]
 
     @get("/", summary="My attendee profile in this event")
-    async def get_profile(
-        self, slug: FromPath[str], db: DbSession, account: CurrentAccount
-    ) -> ProfileOut:
-        event, _ = await event_for(db, slug, account, ("attendee",))
-        return service.describe_profile(event, await service.own_attendee(db, event, account))
+    async def get_profile(self, event_attendee: AttendeeMember) -> ProfileOut:
+        return service.describe_profile(event_attendee.event, event_attendee.attendee)
 
     @patch("/", summary="Edit my profile and what a badge scan reveals")
     async def update_profile(
-        self,
-        slug: FromPath[str],
-        data: JSONBody[ProfileUpdate],
-        db: DbSession,
-        account: CurrentAccount,
+        self, data: JSONBody[ProfileUpdate], event_attendee: AttendeeMember, db: DbSession
     ) -> ProfileOut:
-        event, _ = await event_for(db, slug, account, ("attendee",))
-        attendee = await service.own_attendee(db, event, account)
+        event, attendee = event_attendee.event, event_attendee.attendee
         service.apply_profile_update(attendee, data)
         await refresh_directory(db, event.id, [attendee.id])
         return service.describe_profile(event, attendee)

@@ -7,8 +7,6 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-# Name and organization are always visible to someone who scans the badge; these are opt-in.
-SHAREABLE = ("role", "interests", "looking_for", "can_help_with", "email", "phone", "links", "bio")
 Shareable = Literal[
     "role", "interests", "looking_for", "can_help_with", "email", "phone", "links", "bio"
 ]

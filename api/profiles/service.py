@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 from msgspec import UNSET, structs
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import Invalid, NotFound
-from api.imports.parse import clean_text
-from api.models import Account, Attendee, Event, utcnow
-from api.profiles.schemas import SHAREABLE, ProfileOut, ProfileUpdate
-from api.vocabulary import normalize_term
+from api.attendees.fields import (
+    LIST_FIELDS,
+    OWNED_AFTER_EDIT,
+    clean_terms,
+    clean_text,
+    shared_choice,
+)
 
-LIST_FIELDS = ("interests", "looking_for", "can_help_with", "links")
-# Fields a later import stops overwriting once the attendee changed them (see api.imports).
-IMPORT_OWNED_BY_ATTENDEE = ("phone", "interests", "looking_for", "can_help_with", "links", "bio")
-
-
-async def own_attendee(session: AsyncSession, event: Event, account: Account) -> Attendee:
-    attendee = await session.scalar(
-        select(Attendee).where(Attendee.event_id == event.id, Attendee.email == account.email)
-    )
-    if attendee is None:
-        raise NotFound("You are not registered as an attendee of this event.", code="no_profile")
-    return attendee
+# Re-exported for api.connections.routes, which still imports it from here.
+from api.errors import Invalid
+from api.models import Attendee, Event, utcnow
+from api.profiles.schemas import ProfileOut, ProfileUpdate
 
 
 def describe_profile(event: Event, attendee: Attendee) -> ProfileOut:
+    """The attendee's profile as they see it themselves."""
     return ProfileOut(
         event=event.slug,
         email=attendee.email,
@@ -39,23 +32,9 @@ def describe_profile(event: Event, attendee: Attendee) -> ProfileOut:
         can_help_with=attendee.can_help_with,
         links=attendee.links,
         bio=attendee.bio,
-        shared_fields=[f for f in SHAREABLE if f in attendee.shared_fields],
+        shared_fields=shared_choice(attendee.shared_fields),
         offline_card=attendee.offline_card,
     )
-
-
-def _clean(value: str) -> str:
-    # The same cleaning as an import: NFC, no control or invisible direction characters.
-    return clean_text(value)[0]
-
-
-def _dedupe(values: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for value in values:
-        cleaned = _clean(value)
-        if cleaned:
-            seen.setdefault(normalize_term(cleaned), cleaned)
-    return list(seen.values())
 
 
 def apply_profile_update(attendee: Attendee, data: ProfileUpdate) -> None:
@@ -65,16 +44,17 @@ def apply_profile_update(attendee: Attendee, data: ProfileUpdate) -> None:
         if value is UNSET:
             continue
         if name == "shared_fields":
-            value = [f for f in SHAREABLE if f in value]
+            value = shared_choice(value)
         elif name in LIST_FIELDS:
-            value = _dedupe(value)
+            value = clean_terms(value)
         elif name == "bio":
             value = clean_text(value, keep_newlines=True)[0]
         elif isinstance(value, str):
-            value = _clean(value)
+            # The same cleaning as an import: NFC, no control or invisible direction characters.
+            value = clean_text(value)[0]
         if name == "name" and not value:
             raise Invalid("name: your name cannot be empty.", code="missing_name", field="name")
-        if name in IMPORT_OWNED_BY_ATTENDEE and value != getattr(attendee, name):
+        if name in OWNED_AFTER_EDIT and value != getattr(attendee, name):
             edited = True
         setattr(attendee, name, value)
     if edited:

@@ -35,7 +35,8 @@ from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.connections.schemas import DirectoryCard, DirectoryEntry, DirectoryOut
+from api.attendees.card import CARD_COLUMNS, card_of
+from api.attendees.schemas import DirectoryCard, DirectoryEntry, DirectoryOut
 from api.models import Attendee, Badge, Directory, Event, SealedEntry
 
 DIRECTORY_KEY_BYTES = 16
@@ -76,20 +77,10 @@ def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _card_columns() -> tuple[Any, ...]:
-    # Imported here: api.connections.service imports the badge service, which calls
-    # refresh_directory whenever it issues or revokes a badge.
-    from api.connections.service import CARD_COLUMNS
-
-    return CARD_COLUMNS
-
-
 def _cards_to_seal(
     salt: bytes, rows: Sequence[Any], stored: dict[str, tuple[str, bool]]
 ) -> tuple[list[dict[str, Any]], set[str]]:
     """The entries to (re)write, sealed, and every key that should be live (pure; CPU bound)."""
-    from api.connections.service import card_of
-
     changed: list[dict[str, Any]] = []
     live: set[str] = set()
     for row in rows:
@@ -135,7 +126,7 @@ async def refresh_directory(
     if attendee_ids is not None and len(attendee_ids) > CHUNK:
         attendee_ids = None
     wanted = (
-        select(Badge.token, *_card_columns())
+        select(Badge.token, *CARD_COLUMNS)
         .join(Attendee, Attendee.id == Badge.attendee_id)
         .where(
             Attendee.event_id == event_id,
