@@ -36,7 +36,7 @@ from api.badges.routes import (
 )
 from api.connections.operations import ConnectionKinds
 from api.connections.routes import ConnectionController
-from api.db import create_engine, session_factory, transaction
+from api.db import READ_ONLY, create_engine, session_factory, transaction
 from api.dependencies import (
     AppSettings,
     provide_account,
@@ -179,6 +179,8 @@ async def health(state: State) -> dict[str, str]:
     from sqlalchemy import text
 
     async with state.engine.connect() as connection:
+        # Read-only: a health check never waits for the write lock (see api.db).
+        await connection.execution_options(**READ_ONLY)
         await connection.execute(text("SELECT 1"))
     return {"status": "ok"}
 

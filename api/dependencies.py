@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.auth.service import account_for_session
+from api.db import transaction
 from api.models import Account
 from api.settings import Settings
 
@@ -26,11 +27,19 @@ def provide_sessionmaker(state: State) -> async_sessionmaker[AsyncSession]:
     return factory
 
 
-async def provide_transaction(state: State) -> AsyncIterator[AsyncSession]:
+# A GET handler that writes (issuing a missing badge, building the directory) says so with
+# `opt={WRITES: True}`; every other GET reads in a transaction that takes no write lock.
+WRITES = "writes"
+
+
+async def provide_transaction(
+    state: State, request: Request[object, object, State]
+) -> AsyncIterator[AsyncSession]:
     """Yield a session in a transaction; handlers never commit, this does, after they return."""
     # An IntegrityError (at flush or at commit) propagates unchanged and api.app maps it to 409:
     # raising another exception here would reach Litestar wrapped in an ExceptionGroup.
-    async with state.sessionmaker() as session, session.begin():
+    read_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get(WRITES)
+    async with transaction(state.sessionmaker, read_only) as session:
         yield session
 
 

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.connections import directory
+from api.attendees import directory
 from api.models import Attendee, Badge
 from api.settings import Settings
 from tests.conftest import add_attendee, run_in_db, sign_in

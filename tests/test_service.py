@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
+from api.db import create_engine, session_factory, transaction
 from api.settings import Settings
+from tests.conftest import add_account, sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -86,3 +92,36 @@ async def test_the_qr_decoder_from_npm_is_served_for_the_app(client: AsyncTestCl
     assert "jsQR" in response.text[:400]
     assert (await client.get("/vendor/../package.json")).status_code == 404
     assert (await client.get("/vendor/nothing.js")).status_code == 404
+
+
+async def test_reads_are_answered_while_another_request_holds_the_write_lock(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    await add_account(settings, "ana@example.org")
+    await sign_in(client, settings, "ana@example.org")
+    path = make_url(settings.database_url).database
+    assert path is not None
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # as a long write (a group commit, an import) would
+        # Without read-only transactions each of these waits for the lock (30 s busy timeout).
+        health = await asyncio.wait_for(client.get("/health"), 10)
+        me = await asyncio.wait_for(client.get("/api/me"), 10)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert (health.status_code, me.json()["email"]) == (200, "ana@example.org")
+
+
+async def test_a_read_request_cannot_write(settings: Settings) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the guard is SQLite's query_only")
+    engine = create_engine(settings)
+    try:
+        with pytest.raises(OperationalError, match="readonly"):
+            async with transaction(session_factory(engine), read_only=True) as session:
+                await session.execute(text("DELETE FROM accounts"))
+    finally:
+        await engine.dispose()

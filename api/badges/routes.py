@@ -17,7 +17,7 @@ from api.attendees.membership import AttendeeMembership
 from api.attendees.search import attendee_filter
 from api.badges import jobs, render, service
 from api.badges.schemas import BadgeOut, Layout, PrintJobOut, PrintRequest, ScanOut
-from api.dependencies import AppSettings, CurrentAccount, DbSession, Sessionmaker
+from api.dependencies import WRITES, AppSettings, CurrentAccount, DbSession, Sessionmaker
 from api.errors import Invalid
 from api.models import Event
 
@@ -39,6 +39,7 @@ def _disposition(name: str, suffix: str) -> str:
 class MyBadgeController(Controller):
     path = "/api/events/{slug:str}/me"
     tags = ["badges"]
+    opt = {WRITES: True}  # a badge is issued on first view
 
     @get("/badge", summary="My badge: token, code, QR modules and the card a scan shows")
     async def my_badge(
@@ -97,7 +98,8 @@ class BadgePrintController(Controller):
     path = "/api/events/{slug:str}/badges"
     tags = ["badges"]
 
-    @get("/preview", summary="The first sheet of a print run, as SVG")
+    # Badges missing from the run are issued first.
+    @get("/preview", summary="The first sheet of a print run, as SVG", opt={WRITES: True})
     async def preview(
         self,
         db: DbSession,
@@ -170,6 +172,7 @@ class BadgePrintController(Controller):
 class AttendeeBadgeController(Controller):
     path = "/api/events/{slug:str}/attendees/{attendee_id:int}"
     tags = ["badges"]
+    opt = {WRITES: True}  # a badge is issued on first view
 
     @get("/badge.png", summary="One attendee's badge as a PNG")
     async def png(
