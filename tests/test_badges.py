@@ -126,7 +126,7 @@ async def test_unknown_malformed_and_other_events_badges_answer_alike(
         for token in (lucia["token"], "0" * 28, "not-a-badge", "%20")
     ]
     assert {(a.status_code, a.json()["code"], a.json()["detail"]) for a in answers} == {
-        (404, "badge_not_found", "No badge with this code. Check the code and try again.")
+        (404, "unknown_badge", "No badge with this code. Check the code and try again.")
     }
 
 
@@ -154,12 +154,12 @@ async def test_reissue_revokes_the_old_token_at_once(
 
     await act_as(client, settings, PEDRO)
     revoked = await client.get(f"/api/badges/{old['token']}")
-    assert (revoked.status_code, revoked.json()["code"]) == (410, "badge_revoked")
+    assert (revoked.status_code, revoked.json()["code"]) == (410, "revoked")
     assert (await client.get(f"/api/badges/{new['token']}")).status_code == 200
     # Outsiders cannot tell a revoked badge from one that never existed.
     await add_account(settings, OUTSIDER)
     await act_as(client, settings, OUTSIDER)
-    assert (await client.get(f"/api/badges/{old['token']}")).json()["code"] == "badge_not_found"
+    assert (await client.get(f"/api/badges/{old['token']}")).json()["code"] == "unknown_badge"
 
     async def lucias_badges(session: Any) -> list[bool]:
         rows = await session.scalars(

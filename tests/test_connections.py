@@ -261,7 +261,7 @@ async def test_scans_of_people_no_longer_in_the_event_are_refused(
     # To someone outside the event, the token is as unknown as one that never existed.
     await act_as(client, settings, "zoe@example.org")
     looked_up = await client.get(f"/api/badges/{tokens[ANA]}")
-    assert (looked_up.status_code, looked_up.json()["code"]) == (404, "badge_not_found")
+    assert (looked_up.status_code, looked_up.json()["code"]) == (404, "unknown_badge")
     [outsider] = await sync(client, op("scan", event="other-event", scanned=tokens[ANA]))
     assert outsider["reason"] == "unknown_badge"
 

@@ -23,7 +23,7 @@ CHUNK = 1000
 def _unknown_badge() -> NotFound:
     # One answer for unknown, malformed, and other events' badges: no oracle for outsiders.
     return NotFound(
-        "No badge with this code. Check the code and try again.", code="badge_not_found"
+        "No badge with this code. Check the code and try again.", code="unknown_badge"
     )
 
 
@@ -165,7 +165,7 @@ async def resolve_scan(
         raise Gone(
             "This badge was replaced by a new one and no longer works. Ask the person for "
             "their current badge.",
-            code="badge_revoked",
+            code="revoked",
         )
     is_me = attendee.email == account.email
     reader = (
