@@ -22,9 +22,7 @@ CHUNK = 1000
 
 def _unknown_badge() -> NotFound:
     # One answer for unknown, malformed, and other events' badges: no oracle for outsiders.
-    return NotFound(
-        "No badge with this code. Check the code and try again.", code="unknown_badge"
-    )
+    return NotFound("No badge with this code. Check the code and try again.", code="unknown_badge")
 
 
 def _insert_new_badges(session: AsyncSession) -> Insert:
