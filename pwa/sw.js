@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "0d16c8f64049";
+const VERSION = "05910d966f1c";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -13,7 +13,11 @@ const SHELL = [
   "/js/dom.js",
   "/js/fields.js",
   "/js/i18n.js",
-  "/js/outbox.js",
+  "/js/outbox/contacts.js",
+  "/js/outbox/directory.js",
+  "/js/outbox/queue.js",
+  "/js/outbox/storage.js",
+  "/js/outbox/tokens.js",
   "/js/scanner.js",
   "/js/state.js",
   "/js/term-list.js",
@@ -99,6 +103,8 @@ async function apiRead(request) {
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   if (request.method !== "GET") return; // writes always go to the network, never to a cache
+  // A read the page keeps itself (the directory, with its own validator) goes to the network as asked.
+  if (request.cache === "no-store") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {

@@ -42,25 +42,38 @@ async function readBody(response) {
   }
 }
 
+async function send(path, init) {
+  try {
+    return await fetch(path, { credentials: "same-origin", ...init });
+  } catch {
+    throw new ApiError(0, { code: "offline" });
+  }
+}
+
 /** Call the API; answers the decoded JSON body or throws ApiError. */
 export async function api(method, path, body) {
   const headers = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (UNSAFE.has(method)) headers["x-csrftoken"] = await ensureCsrf();
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError(0, { code: "offline" });
-  }
+  const response = await send(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const data = await readBody(response);
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
+}
+
+/**
+ * GET `path` unless what the page holds (`etag`) is still current: answers {changed: false} on
+ * 304, else {changed: true, data, etag}. The validator is sent by hand with the HTTP cache out of
+ * the way ("no-store"), or the browser could turn the server's 304 into a 200 of its own copy.
+ */
+export async function getIfChanged(path, etag) {
+  const headers = { accept: "application/json" };
+  if (etag) headers["if-none-match"] = etag;
+  const response = await send(path, { method: "GET", headers, cache: "no-store" });
+  if (response.status === 304) return { changed: false };
+  const data = await readBody(response);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return { changed: true, data, etag: response.headers.get("etag") };
 }
 
 /** POST a FormData with upload progress (fetch cannot report it); answers the JSON body. */

@@ -2,7 +2,9 @@
 import { api } from "./api.js";
 import { announce, announceError, h } from "./dom.js";
 import { applyLanguage, label, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
-import { outboxEvents, refreshDirectories, resume, startOutbox } from "./outbox.js";
+import { REFRESH_MS, refreshDirectories } from "./outbox/directory.js";
+import { resume, startOutbox } from "./outbox/queue.js";
+import { outboxEvents } from "./outbox/storage.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
 import * as badge from "./views/badge.js";
@@ -171,7 +173,8 @@ async function signOut() {
   announce("signout.done");
 }
 
-/** Keep the cards of my events for offline scans (when online and signed in). */
+/** Keep the cards of my events for offline scans (when online and signed in; at most every
+ * REFRESH_MS per event, see directory.js). */
 function keepDirectories() {
   if (!state.me || !navigator.onLine) return;
   const slugs = state.me.events.filter((event) => event.roles.includes("attendee")).map((event) => event.slug);
@@ -242,6 +245,8 @@ async function boot() {
   startOutbox();
   keepDirectories();
   window.addEventListener("online", keepDirectories);
+  // Revoked badges and people who leave the offline cards drop off the phone within minutes.
+  setInterval(keepDirectories, REFRESH_MS);
   watchForUpdates();
 }
 

@@ -90,6 +90,14 @@ export function relabel(root) {
   }
 }
 
+/**
+ * The catalog key saying why a write or a badge was refused: a badge's outcome (one vocabulary
+ * for the card view and the outbox, see "outcome." in the catalogs) or another sync reason.
+ */
+export function reasonKey(code) {
+  return has(`outcome.${code}.reason`) ? `outcome.${code}.reason` : `sync.reason.${code}`;
+}
+
 /** Catalog key and variables describing an API error, for label(). */
 export function errorMessage(error) {
   const code = error?.code ?? "unknown";
@@ -100,6 +108,7 @@ export function errorMessage(error) {
     if (has(`hint.${leaf}`)) return [`hint.${leaf}`, vars];
   }
   if (has(`error.${code}`)) return [`error.${code}`, vars];
+  if (has(`outcome.${code}.reason`)) return [`outcome.${code}.reason`, vars];
   if (error?.detail) return ["error.with_detail", vars];
   return ["error.unknown", vars];
 }

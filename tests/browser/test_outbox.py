@@ -21,7 +21,7 @@ from tests.browser.screens import api_get, csrf_headers
 from tests.browser.test_scanner import badge_of_another_attendee, camera_showing_badge
 
 QUEUE_OWN_SCAN = """async (token) => {
-  const outbox = await import("/js/outbox.js");
+  const outbox = await import("/js/outbox/queue.js");
   await outbox.queue({ kind: "scan", event: "demo", scanned: token });
   await outbox.flush();
 }"""
@@ -168,7 +168,7 @@ def test_on_a_shared_phone_the_next_person_sees_none_of_the_first_ones_notes(
 
 
 QUEUE_UNREADABLE_AND_GOOD = """async ([token]) => {
-  const outbox = await import("/js/outbox.js");
+  const outbox = await import("/js/outbox/queue.js");
   // Half an emoji (a lone surrogate) cannot be sent as JSON text: the server refuses the request.
   await outbox.queue({ kind: "tags", event: "demo", scanned: token, tags: ["ok", "bad\\ud83d"] });
   await outbox.queue({ kind: "scan", event: "demo", scanned: token });

@@ -1,7 +1,12 @@
 // The connect page a badge's QR opens (/b/TOKEN): whose badge it is, or why it cannot be shown.
 import { api } from "../api.js";
 import { announce, h } from "../dom.js";
-import { contactKey, getContact, lookUpOffline, normalizeToken, outboxEvents, queue, saveDirectory } from "../outbox.js";
+import { has, reasonKey } from "../i18n.js";
+import { findContact, keyOf } from "../outbox/contacts.js";
+import { lookUpOffline, refreshDirectory } from "../outbox/directory.js";
+import { queue } from "../outbox/queue.js";
+import { outboxEvents } from "../outbox/storage.js";
+import { normalizeToken } from "../outbox/tokens.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
 import { noteForm } from "./contact-form.js";
@@ -61,7 +66,7 @@ function person(scan) {
       h(
         "div",
         { class: "message" },
-        h("p", { t: "connect.own_badge" }),
+        h("p", { t: "outcome.self_scan.reason" }),
         h("p", { class: "detail", t: "connect.own_badge_detail" }),
       ),
       h(
@@ -81,7 +86,7 @@ function contactSection(scan, token) {
   const section = h("section", { class: "stack contact", "aria-labelledby": "contact-title" });
   let drawn = "";
   async function draw() {
-    const saved = await getContact(event, token);
+    const saved = await findContact(event, { attendee: scan.attendee, token });
     const contact = saved?.removed ? null : saved; // removed from my connections: save it again
     const signature = JSON.stringify(contact);
     if (signature === drawn) return;
@@ -97,8 +102,8 @@ function contactSection(scan, token) {
       save.addEventListener("click", async () => {
         save.disabled = true;
         // The card (and, offline, whose it is) lets My connections list it before it syncs.
-        const record = { key: contactKey(event, token), event, token, card: scan.card, note: "", note_revision: 0, tags: [] };
-        if (scan.attendee) record.attendee = scan.attendee;
+        const who = { attendee: scan.attendee ?? null, token };
+        const record = { key: keyOf(event, who), event, ...who, card: scan.card, note: "", note_revision: 0, tags: [] };
         await queue({ kind: "scan", event, scanned: token }, record);
         announce("connect.saved_waiting");
         draw();
@@ -106,7 +111,7 @@ function contactSection(scan, token) {
       parts.push(h("p", { class: "muted", t: "connect.save_intro" }), h("div", { class: "actions" }, save));
     } else {
       let status = "connect.saved_waiting";
-      if (contact.rejected) status = `sync.reason.${contact.rejected}`;
+      if (contact.rejected) status = reasonKey(contact.rejected);
       else if (contact.mutual) status = "connect.saved_mutual";
       else if (contact.connection) status = "connect.saved";
       parts.push(
@@ -142,7 +147,7 @@ export async function render(container, { params, navigate }) {
   try {
     const lang = encodeURIComponent(state.language);
     scan = await api("GET", `/api/badges/${encodeURIComponent(token)}?lang=${lang}`);
-    saveDirectory(scan.event).catch(() => {}); // keep the event's cards for offline scans
+    refreshDirectory(scan.event).catch(() => {}); // if the copy is a few minutes old
   } catch (error) {
     if (error.code === "offline") scan = await offlineScan(token).catch(() => null);
     if (!scan && error.code === "offline") return savableOffline(container, token, navigate);
@@ -190,17 +195,15 @@ function savableOffline(container, token, navigate) {
   return { leave: contact.leave };
 }
 
+/** The badge outcomes the card view explains (the same codes as the outbox's reasons). */
+const BADGE_OUTCOMES = new Set(["unknown_badge", "revoked", "deleted_account"]);
+
 function problemFor(container, error, navigate) {
-  if (error.code === "badge_not_found") {
+  if (BADGE_OUTCOMES.has(error.code)) {
+    const advice = has(`outcome.${error.code}.advice`) ? [`outcome.${error.code}.advice`] : [];
     container.append(
-      ...problem("connect.unknown_title", ["connect.unknown_body", "connect.unknown_advice"], [homeLink()]),
+      ...problem(`outcome.${error.code}.title`, [`outcome.${error.code}.reason`, ...advice], [homeLink()]),
     );
-  } else if (error.code === "badge_revoked") {
-    container.append(
-      ...problem("connect.revoked_title", ["connect.revoked_body", "connect.revoked_advice"], [homeLink()]),
-    );
-  } else if (error.code === "deleted_account") {
-    container.append(...problem("connect.deleted_title", ["connect.deleted_body"], [homeLink()]));
   } else if (error.code === "offline") {
     const retry = h("button", {
       type: "button",

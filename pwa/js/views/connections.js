@@ -2,16 +2,10 @@
 // with me (connect back), and the operations that could not sync, with their reasons.
 import { ApiError, api } from "../api.js";
 import { announce, h, newId } from "../dom.js";
-import {
-  contactKey,
-  couldNotSync,
-  dismissFailed,
-  outboxEvents,
-  phoneContacts,
-  queue,
-  saveConnectionList,
-  savedConnectionList,
-} from "../outbox.js";
+import { reasonKey } from "../i18n.js";
+import { keyOf, phoneContacts, saveConnectionList, savedConnectionList } from "../outbox/contacts.js";
+import { couldNotSync, dismissFailed, queue } from "../outbox/queue.js";
+import { outboxEvents } from "../outbox/storage.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
 import { PRESET_TAGS, noteForm, tagLabel, target } from "./contact-form.js";
@@ -30,25 +24,20 @@ function comparable(text) {
     .trim();
 }
 
-/** Whether two saved contacts are the same person (saved by scanning, or edited from this list). */
-function samePerson(a, b) {
-  return (a.connection && a.connection === b.connection) || (a.attendee && a.attendee === b.attendee);
-}
-
 /**
  * One list from the server's (fetched, or kept on this phone, as of `asOf`) and the contacts saved
- * on this phone. Whichever is newer wins for note and tags (a write waiting to sync always is);
- * a contact removed here is left out; one saved here that the list does not have yet is added,
- * newest first. Each row: {contact (the record to edit through), met (the server's row), pending}.
+ * on this phone, matched by their one key (the attendee's). Whichever is newer wins for note and
+ * tags (a write waiting to sync always is); a contact removed here is left out; one saved here
+ * that the list does not have yet is added, newest first. Each row: {contact (the record to edit
+ * through), met (the server's row), pending}.
  */
 function mergeContacts(slug, server, asOf, { contacts, pending }) {
   const newer = (saved) => pending.has(saved.key) || (saved.updatedAt ?? "") > asOf;
-  const newestFirst = [...contacts].sort((a, b) => ((a.updatedAt ?? "") < (b.updatedAt ?? "") ? 1 : -1));
-  const used = new Set();
+  const byKey = new Map(contacts.map((saved) => [saved.key, saved]));
   const rows = [];
   for (const met of server) {
     let contact = {
-      key: contactKey(slug, `#${met.id}`),
+      key: keyOf(slug, { attendee: met.attendee }),
       event: slug,
       connection: met.id,
       attendee: met.attendee,
@@ -58,24 +47,20 @@ function mergeContacts(slug, server, asOf, { contacts, pending }) {
       note_revision: met.note_revision,
       tags: met.tags,
     };
-    const same = newestFirst.filter((saved) => samePerson(saved, contact));
-    same.forEach((saved) => used.add(saved));
-    const [saved] = same;
+    const saved = byKey.get(contact.key);
+    byKey.delete(contact.key);
     if (saved) {
       const revision = Math.max(saved.note_revision ?? 0, met.note_revision);
-      if (!newer(saved)) contact = { ...saved, ...contact, key: saved.key, removed: false, note_revision: revision };
+      if (!newer(saved)) contact = { ...saved, ...contact, removed: false, note_revision: revision };
       else if (saved.removed) continue;
-      else contact = { ...saved, connection: met.id, attendee: met.attendee, card: met.card, mutual: met.mutual || saved.mutual, note_revision: revision };
+      else contact = { ...saved, connection: met.id, card: met.card, mutual: met.mutual || saved.mutual, note_revision: revision };
     }
     rows.push({ contact, met, pending: pending.has(contact.key) });
   }
-  const seen = [];
-  const onlyHere = [];
-  for (const saved of newestFirst) {
-    if (used.has(saved) || !newer(saved) || seen.some((other) => samePerson(other, saved))) continue;
-    seen.push(saved); // older records of the same person give way to this one
-    if (!saved.removed && !saved.rejected) onlyHere.push({ contact: saved, met: null, pending: pending.has(saved.key) });
-  }
+  const onlyHere = [...byKey.values()]
+    .filter((saved) => newer(saved) && !saved.removed && !saved.rejected)
+    .sort((a, b) => ((a.updatedAt ?? "") < (b.updatedAt ?? "") ? 1 : -1))
+    .map((saved) => ({ contact: saved, met: null, pending: pending.has(saved.key) }));
   return [...onlyHere, ...rows];
 }
 
@@ -121,7 +106,7 @@ function failedList(slug) {
             "li",
             { class: "card" },
             h("p", { id: whatId, class: "failed-what", t: [`sync.kind.${item.op.kind}`, { when: when(item.op.at) }] }),
-            h("p", { class: "failed-reason", t: `sync.reason.${item.reason}` }),
+            h("p", { class: "failed-reason", t: reasonKey(item.reason) }),
             item.field ? h("p", { class: "muted", t: ["sync.field", { field: item.field }] }) : null,
             h("button", {
               type: "button",

@@ -1,6 +1,6 @@
 // My private note and tags about one contact, saved through the outbox (works offline).
 import { announce, h, newId } from "../dom.js";
-import { queue } from "../outbox.js";
+import { queue } from "../outbox/queue.js";
 
 /** Tags offered as checkboxes; stored as these values, shown translated. */
 export const PRESET_TAGS = ["follow-up", "hiring", "partner"];

@@ -3,51 +3,13 @@ import { ApiError } from "../api.js";
 import { announce, h } from "../dom.js";
 import { clearFieldErrors, field, showFieldError } from "../fields.js";
 import { label } from "../i18n.js";
+import { refreshDirectory } from "../outbox/directory.js";
+import { readCode, tokenFromScan } from "../outbox/tokens.js";
 import { createScanner } from "../scanner.js";
 import { state } from "../state.js";
 
-// Crockford's base32, as api/badges/tokens.py: digits and upper-case letters without I, L, O and U.
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const TOKEN_LENGTH = 28;
-const BADGE_PATH = /^\/b\/([0-9a-z-]+)\/?$/i;
 const REPEAT_QUIET_MS = 4000; // the same wrong QR held in view is answered once, not nine times a second
 const SHOWN_TEXT = 100; // characters of a foreign QR's content worth showing
-
-/**
- * A typed or scanned code cleaned the way the server does it (any case, spaces, dashes, O for 0,
- * I or L for 1): { token } when it can be a badge, else { problem, vars } saying what is wrong.
- */
-export function readCode(typed) {
-  const candidate = typed
-    .trim()
-    .toUpperCase()
-    .replace(/[\s\-_.]+/g, "")
-    .replace(/O/g, "0")
-    .replace(/[IL]/g, "1");
-  if (!candidate) return { problem: "empty" };
-  const wrong = [...new Set(candidate)].filter((char) => !ALPHABET.includes(char));
-  if (wrong.length) return { problem: "character", vars: { characters: wrong.join(" ") } };
-  if (candidate.length !== TOKEN_LENGTH) return { problem: "length", vars: { count: candidate.length } };
-  return { token: candidate };
-}
-
-/** The token in what a camera read: an Enlace badge URL (any host, /B/ or /b/) or a bare code; else null. */
-export function tokenFromScan(text) {
-  const trimmed = text.trim();
-  if (/^https?:\/\//i.test(trimmed)) {
-    let url;
-    try {
-      url = new URL(trimmed);
-    } catch {
-      return null;
-    }
-    const found = url.pathname.match(BADGE_PATH);
-    return found ? (readCode(found[1]).token ?? null) : null;
-  }
-  // Any other link or text is not ours; only our own /b/ address is ever opened from a QR.
-  if (trimmed.includes("/") || trimmed.length > 2 * TOKEN_LENGTH) return null;
-  return readCode(trimmed).token ?? null;
-}
 
 const CODE_PROBLEMS = {
   empty: "scan.code_empty",
@@ -60,6 +22,7 @@ export async function render(container, { params, navigate }) {
   const [slug] = params;
   // From the cached account, so the scanner opens offline too.
   if (!state.me.events.some((event) => event.slug === slug)) throw new ApiError(404, { code: "event_not_found" });
+  refreshDirectory(slug).catch(() => {}); // the cards offline scans need, if the copy is old
 
   const video = h("video", { class: "scanner-video", autoplay: true, muted: true, playsinline: true, "aria-hidden": "true" });
   const viewer = h("div", { class: "scanner-view" }, video, h("div", { class: "scanner-aim", "aria-hidden": "true" }));

@@ -1,4 +1,5 @@
-// The offline outbox: writes queued in IndexedDB with their local change, replayed to POST /api/sync.
+// The outbox's queue: writes stored with their local change, replayed to POST /api/sync, and the
+// answers applied (one flusher, back-off, the "could not sync" list).
 //
 // Each write gets its UUID when it is made and is stored in the same IndexedDB transaction as the
 // local contact it changes. flush() sends the oldest first in batches, one flusher at a time (also
@@ -6,129 +7,18 @@
 // answer: applied, or rejected (then kept in the "could not sync" store with its reason). Network
 // errors, 401/403 (sign in again, then resume), 409, 429 and 5xx keep it and retry with back-off.
 // A request refused whole (400, 413, 422) is split until the one operation at fault is found; it
-// goes to "could not sync" and the rest are sent.
-//
-// Everything kept here belongs to one account: writes, contacts, refusals and directories are
-// stored with the signed-in person's e-mail and only ever shown or sent for them, so on a shared
-// phone nobody sees or sends someone else's.
-import { api } from "./api.js";
-import { state } from "./state.js";
+// goes to "could not sync" and the rest are sent. Each write belongs to its author (see storage.js).
+import { api } from "../api.js";
+import { state } from "../state.js";
+import { asPromise, done, followMovedContacts, mine, onePerPerson, openDb, outboxEvents, readAll } from "./storage.js";
 
-const DB_NAME = "enlace-outbox";
 const BATCH = 100;
 const TIMER_MS = 30_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
-/** Notifications: "change" (pending count or could-not-sync list changed), "settled" (the server
- * answered some operations: what it lists changed), "signin" (sign in again), "account" (the
- * session is someone else's now). */
-export const outboxEvents = new EventTarget();
-
-let dbPromise = null;
-function openDb() {
-  if (!dbPromise) {
-    dbPromise = new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 2);
-      request.onupgradeneeded = (event) => {
-        const db = request.result;
-        if (event.oldVersion < 1) {
-          db.createObjectStore("ops", { keyPath: "seq", autoIncrement: true });
-          db.createObjectStore("failed", { keyPath: "id" });
-          db.createObjectStore("contacts", { keyPath: "key" });
-        }
-        // Version 2: one directory per person and event (each holds who "me" is). Directories
-        // are copies of the server's, fetched again when online.
-        if (db.objectStoreNames.contains("directories")) db.deleteObjectStore("directories");
-        db.createObjectStore("directories", { keyPath: ["account", "event"] });
-      };
-      request.onsuccess = () => {
-        const db = request.result;
-        // A newer version of the app wants to upgrade the database: let it (this page reloads
-        // onto the new version when the person accepts the update).
-        db.onversionchange = () => {
-          db.close();
-          dbPromise = null;
-        };
-        resolve(db);
-      };
-      request.onerror = () => reject(request.error);
-      // Another tab of an older version holds the database open: writes wait until it closes.
-      request.onblocked = () => outboxEvents.dispatchEvent(new CustomEvent("blocked"));
-    });
-  }
-  return dbPromise;
-}
-
-function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
-  });
-}
-
-function asPromise(request) {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function readAll(store) {
-  const db = await openDb();
-  return asPromise(db.transaction(store).objectStore(store).getAll());
-}
-
-/** Whether a record kept here is the signed-in person's. Records without an account (none are
- * written any more) are nobody's: on a shared phone they could be anyone's. */
-function mine(record) {
-  const account = state.me?.email;
-  return Boolean(account) && record.account === account;
-}
-
-/** The key of my contact in `event` made by scanning `token` (or `#id` for a connection id). */
-export function contactKey(event, token) {
-  return `${state.me?.email ?? ""}|${event}|${token}`;
-}
-
-export async function getContact(event, token) {
-  const db = await openDb();
-  const found = await asPromise(db.transaction("contacts").objectStore("contacts").get(contactKey(event, token)));
-  return found && mine(found) ? found : null;
-}
-
-/**
- * What this phone knows of my contacts in `event`: the saved records of the signed-in person
- * (records from before accounts were noted count as theirs) and the keys of those with a write
- * waiting to sync.
- */
-export async function phoneContacts(event) {
-  const [contacts, waiting] = await Promise.all([readAll("contacts"), oldest(Infinity)]);
-  return {
-    contacts: contacts.filter((contact) => contact.event === event && mine(contact)),
-    pending: new Set(waiting.map((record) => record.contact)),
-  };
-}
-
-// My connections as the server last listed them, for offline visits. They are kept in the
-// service worker's API cache (sw.js), which signing out empties, under an address it never fetches.
-const API_CACHE = "enlace-api-v1";
-const listAddress = (event) => `/saved/events/${encodeURIComponent(event)}/connections`;
-
-/** Keep the server's list of my connections in `event`, as it was at `savedAt`. */
-export async function saveConnectionList(event, list, savedAt) {
-  if (!("caches" in window)) return;
-  const body = JSON.stringify({ account: state.me?.email, savedAt, list });
-  const cache = await caches.open(API_CACHE);
-  await cache.put(listAddress(event), new Response(body, { headers: { "content-type": "application/json" } }));
-}
-
-/** The list kept by saveConnectionList for the signed-in person: {list, savedAt}, or null. */
-export async function savedConnectionList(event) {
-  if (!("caches" in window)) return null;
-  const found = await (await caches.open(API_CACHE)).match(listAddress(event));
-  const saved = found ? await found.json() : null;
-  return saved && saved.account === state.me?.email ? saved : null;
+/** My writes waiting to sync, oldest first: {seq, op, contact (its key), account}. */
+export async function waitingWrites() {
+  return oldest(Infinity);
 }
 
 export async function pendingCount() {
@@ -257,19 +147,24 @@ async function settle(batch, results) {
       byContact.set(record.contact, answers);
     }
   }
-  // Read after the deletes above: what is left waits for a later flush.
+  // Read after the deletes above: what is left waits for a later flush. A contact the server now
+  // names (saved offline by its badge alone) moves to its attendee's key, one record per person.
+  const all = contacts.getAll();
   const left = tx.objectStore("ops").getAll();
   left.onsuccess = () => {
     const waiting = new Set(left.result.map((record) => record.contact));
-    for (const [key, answers] of byContact) {
-      const request = contacts.get(key);
-      request.onsuccess = () => {
-        if (!request.result) return;
-        let contact = request.result;
-        for (const { op, result, reason } of answers) contact = learn(contact, op, result, reason, waiting.has(key));
-        contacts.put({ ...contact, updatedAt: now });
-      };
-    }
+    const learned = all.result.map((saved) => {
+      const answers = byContact.get(saved.key);
+      if (!answers) return saved;
+      let contact = saved;
+      for (const { op, result, reason } of answers) contact = learn(contact, op, result, reason, waiting.has(saved.key));
+      return { ...contact, updatedAt: now };
+    });
+    const { records, moved } = onePerPerson(learned);
+    const changed = new Set([...byContact.keys(), ...moved.values()]);
+    for (const key of moved.keys()) contacts.delete(key);
+    for (const record of records) if (changed.has(record.key)) contacts.put(record);
+    followMovedContacts(tx, moved);
   };
   await done(tx);
 }
@@ -433,82 +328,4 @@ export function startOutbox() {
   }, TIMER_MS);
   notify();
   flush();
-}
-
-// The offline directory: cards found by HMAC-SHA256(salt, token) and sealed with the token, for
-// scans without a network.
-
-/** Fetch and keep the directory of `event` (when online; failures keep the previous copy). */
-export async function saveDirectory(event) {
-  const account = state.me?.email;
-  const directory = await api("GET", `/api/events/${encodeURIComponent(event)}/directory`);
-  if (!account || account !== state.me?.email) return directory; // signed out meanwhile
-  const db = await openDb();
-  const tx = db.transaction("directories", "readwrite");
-  tx.objectStore("directories").put({ ...directory, account, event, savedAt: new Date().toISOString() });
-  await done(tx);
-  return directory;
-}
-
-/** Refresh the directories of every event I attend, quietly. */
-export async function refreshDirectories(events) {
-  for (const event of events) {
-    try {
-      await saveDirectory(event);
-    } catch {
-      // offline or not an attendee: keep what is saved
-    }
-  }
-}
-
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/** The token as the server normalizes it (upper case, no separators, O→0, I/L→1), or null. */
-export function normalizeToken(typed) {
-  const candidate = String(typed)
-    .trim()
-    .toUpperCase()
-    .replace(/[\s\-_.]+/g, "")
-    .replace(/O/g, "0")
-    .replace(/[IL]/g, "1");
-  if (candidate.length !== 28 || [...candidate].some((c) => !ALPHABET.includes(c))) return null;
-  return candidate;
-}
-
-function fromBase64url(text) {
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
-  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-}
-
-function toBase64url(bytes) {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-async function hmac(salt, message) {
-  const key = await crypto.subtle.importKey("raw", salt, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
-}
-
-/** What `entry` holds, {attendee, card}, opened with the token scanned (see DirectoryOut). */
-async function openEntry(salt, entry, token) {
-  if (!entry.box) return entry; // a directory saved before the cards were sealed
-  const sealing = await crypto.subtle.importKey("raw", await hmac(salt, `card|${token}`), "AES-GCM", false, ["decrypt"]);
-  const parameters = { name: "AES-GCM", iv: fromBase64url(entry.nonce), additionalData: fromBase64url(entry.key) };
-  const plain = await crypto.subtle.decrypt(parameters, sealing, fromBase64url(entry.box));
-  return JSON.parse(new TextDecoder().decode(plain));
-}
-
-/** The card for `token` from a saved directory: {event, attendee, card, isMe}, or null. */
-export async function lookUpOffline(token) {
-  const normalized = normalizeToken(token);
-  if (!normalized || !crypto.subtle) return null;
-  for (const directory of (await readAll("directories")).filter((saved) => saved.account === state.me?.email)) {
-    const salt = fromBase64url(directory.salt);
-    const key = toBase64url((await hmac(salt, normalized)).slice(0, directory.key_bytes));
-    const entry = directory.entries.find((candidate) => candidate.key === key);
-    if (entry) {
-      const { attendee, card } = await openEntry(salt, entry, normalized);
-      return { event: directory.event, attendee, card, isMe: attendee === directory.me };
-    }
-  }
-  return null;
 }
