@@ -188,6 +188,22 @@ async def test_the_api_schema_describes_every_operation_kind_and_every_result(
     assert answered == sent | {"unreadable"}
 
 
+async def test_a_malformed_author_is_named_not_crashed_on(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    tokens = await event_with_people(settings)
+    await sign_in(client, settings, PEDRO)
+    for author in (5, "x" * 321, ["pedro@example.org"]):
+        body = {"operations": [scan(tokens[LUCIA])], "account": author}
+        response = await client.post("/api/sync", json=body)
+        assert (response.status_code, response.json()["code"], response.json()["field"]) == (
+            400,
+            "invalid_input",
+            "account",
+        )
+    assert await connections_of(settings, PEDRO) == []
+
+
 def test_two_domains_cannot_claim_one_operation_kind() -> None:
     with pytest.raises(ValueError, match="'scan'"):
         SyncEngine([ConnectionKinds(), ConnectionKinds()])

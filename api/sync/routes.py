@@ -13,7 +13,7 @@ from api.auth.service import hash_secret
 from api.dependencies import SESSION_COOKIE, AppSettings
 from api.sync.engine import SyncEngine, SyncRequest
 from api.sync.ratelimit import Limiter
-from api.sync.schemas import sync_schemas
+from api.sync.schemas import author_of, sync_schemas
 from api.sync.writers import SyncWriter, open_writer
 
 log = logging.getLogger("enlace")
@@ -56,7 +56,8 @@ def sync_route(engine: SyncEngine) -> HTTPRouteHandler:
                 raise TooManyRequestsException(headers={"Retry-After": str(wait)})
         writer = _writer(state, engine, settings.database_url)
         cookie = request.cookies.get(SESSION_COOKIE)
-        results = await writer.apply(SyncRequest(cookie, data.operations, data.account))
+        author = author_of(data.account)
+        results = await writer.apply(SyncRequest(cookie, data.operations, author))
         return sync_out(results=results)
 
     # The body and reply types are made from the registered kinds at run time.
