@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import delete, select
+from sqlalchemy import delete, make_url, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.attendees import directory
@@ -251,3 +253,28 @@ async def test_a_directory_never_built_is_built_on_its_first_request(
     keys = {entry["key"]: entry for entry in found["entries"]}
     lucia = keys[client_directory_key(found["salt"], tokens[LUCIA])]
     assert open_entry(found["salt"], tokens[LUCIA], lucia)["card"]["name"] == "Lucía García"
+
+
+async def test_a_built_directory_is_served_while_another_request_holds_the_write_lock(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    await event_with_people(settings)
+    await sign_in(client, settings, PEDRO)
+    built = await client.get(PATH)  # the first request builds it (a write)
+    path = make_url(settings.database_url).database
+    assert path is not None
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # a long write elsewhere: a group commit, an import
+        # Phones refreshing at a break only read: none of them waits for the lock.
+        again = await asyncio.wait_for(client.get(PATH), 10)
+        current = await asyncio.wait_for(
+            client.get(PATH, headers={"If-None-Match": built.headers["etag"]}), 10
+        )
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert again.json()["entries"] == built.json()["entries"]
+    assert current.status_code == 304

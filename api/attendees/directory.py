@@ -262,7 +262,7 @@ class DirectoryCache:
         self._lock = asyncio.Lock()
 
     async def entries(
-        self, db: AsyncSession, event_id: int, version: int, horizon: int, keep: bool
+        self, db: AsyncSession, event_id: int, version: int, horizon: int
     ) -> tuple[bytes, int]:
         """The JSON array of the live entries at `version` (or newer), and how many."""
         async with self._lock:
@@ -289,8 +289,7 @@ class DirectoryCache:
             # 10,000 entries take ~0.1 s to encode: off the event loop.
             await anyio.to_thread.run_sync(_apply_rows, updated, rows)
             updated.version = max(updated.version, version)
-            if keep:
-                self._events[event_id] = updated
+            self._events[event_id] = updated
             return updated.joined, len(updated.entries)
 
 
@@ -313,32 +312,40 @@ def _etag(version: int, me: int) -> str:
     return f'"v{version}-a{me}"'
 
 
+async def directory_needs_writing(db: AsyncSession, event_id: int) -> bool:
+    """Whether the event's directory must be built, or must tombstone people deleted since its
+    last refresh, before it can be served."""
+    state = await _directory_state(db, event_id)
+    return state is None or bool(state.orphans)
+
+
+async def prepare_directory(db: AsyncSession, event_id: int, secret_key: str) -> None:
+    """Build the event's directory, or tombstone the entries of deleted people (a write)."""
+    state = await _directory_state(db, event_id)
+    if state is None:
+        await build_directory(db, event_id, secret_key)
+    elif state.orphans:
+        await refresh_directory(db, event_id, ())
+
+
 async def directory(
     db: AsyncSession,
     event: Event,
     me: Attendee,
-    secret_key: str,
     cache: DirectoryCache,
     since: int | None = None,
     if_none_match: str | None = None,
 ) -> DirectoryAnswer:
     """The sealed cards of the event's people who allow it (see the module docstring): all of
-    them, or what changed since version `since` when the stored tombstones can tell."""
+    them, or what changed since version `since` when the stored tombstones can tell. Only
+    reads: `prepare_directory` first when `directory_needs_writing`."""
     state = await _directory_state(db, event.id)
-    wrote = False
     if state is None:
-        await build_directory(db, event.id, secret_key)
-        wrote = True
-    elif state.orphans:  # attendees deleted since the last refresh
-        await refresh_directory(db, event.id, ())
-        wrote = True
-    if wrote:
-        state = await _directory_state(db, event.id)
+        raise LookupError(f"The directory of event {event.id} was never built")
     etag = _etag(state.version, me.id)
     if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
         return DirectoryAnswer(etag=etag, body=None)
-    # Built in this transaction: kept in the cache only once committed (a later request).
-    joined, count = await cache.entries(db, event.id, state.version, state.horizon, keep=not wrote)
+    joined, count = await cache.entries(db, event.id, state.version, state.horizon)
     entries, full = msgspec.Raw(joined), True
     removed: list[str] = []
     if since is not None and state.horizon <= since <= state.version:

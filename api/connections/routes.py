@@ -16,7 +16,8 @@ from api.attendees.dependencies import AttendeeMember
 from api.attendees.schemas import DirectoryOut
 from api.connections import service
 from api.connections.schemas import ConnectedWithMeOut, ConnectionOut
-from api.dependencies import WRITES, AppSettings, DbSession
+from api.db import transaction
+from api.dependencies import AppSettings, DbSession, Sessionmaker
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 log = logging.getLogger("enlace")
@@ -66,8 +67,6 @@ class ConnectionController(Controller):
             200: ResponseSpec(data_container=DirectoryOut, description="The directory"),
             304: ResponseSpec(None, description="The phone's copy is current"),
         },
-        # Builds the directory on its first request, and empties the entries of deleted people.
-        opt={WRITES: True},
     )
     async def directory(
         self,
@@ -75,13 +74,21 @@ class ConnectionController(Controller):
         event_attendee: AttendeeMember,
         settings: AppSettings,
         state: State,
+        sessionmaker: Sessionmaker,
         if_none_match: IfNoneMatch = None,
         since: SinceVersion = None,
     ) -> Response[bytes]:
         event, me = event_attendee.event, event_attendee.attendee
-        found = await directory.directory(
-            db, event, me, settings.secret_key, _directory_cache(state), since, if_none_match
-        )
+        cache = _directory_cache(state)
+        if not await directory.directory_needs_writing(db, event.id):
+            found = await directory.directory(db, event, me, cache, since, if_none_match)
+        else:
+            # Rare (an event's first request, people deleted since): written in a transaction
+            # of its own, then read afresh, so the usual request reads without the write lock.
+            async with transaction(sessionmaker) as written:
+                await directory.prepare_directory(written, event.id, settings.secret_key)
+            async with transaction(sessionmaker, read_only=True) as fresh:
+                found = await directory.directory(fresh, event, me, cache, since, if_none_match)
         # Revalidated on every use: the ETag names the version, so an unchanged refresh is a 304.
         headers = {"Cache-Control": "private, no-cache", "ETag": found.etag}
         if found.body is None:
