@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import delete, make_url, select
+from sqlalchemy import delete, make_url, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.attendees import directory
+from api.db import create_engine, session_factory, transaction
 from api.models import Attendee, Badge
 from api.settings import Settings
 from tests.conftest import add_attendee, run_in_db, sign_in
@@ -278,3 +279,40 @@ async def test_a_built_directory_is_served_while_another_request_holds_the_write
         writer.close()
     assert again.json()["entries"] == built.json()["entries"]
     assert current.status_code == 304
+
+
+async def test_a_card_changed_while_the_directory_is_first_built_is_not_lost(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time")
+    tokens = await event_with_people(settings)
+    event_id = await run_in_db(
+        settings, lambda s: s.scalar(select(Attendee.event_id).where(Attendee.email == LUCIA))
+    )
+    engine = create_engine(settings)
+    factory = session_factory(engine)
+    try:
+        async with transaction(factory) as building:
+            await directory.build_directory(building, event_id, settings.secret_key)
+
+            async def lucia_opts_out() -> None:  # what PATCH /me does, meanwhile
+                async with transaction(factory) as editing:
+                    await editing.execute(
+                        update(Attendee).where(Attendee.email == LUCIA).values(offline_card=False)
+                    )
+                    lucia = await editing.scalar(select(Attendee.id).where(Attendee.email == LUCIA))
+                    assert lucia is not None
+                    await directory.refresh_directory(editing, event_id, [lucia])
+
+            editing = asyncio.create_task(lucia_opts_out())
+            await asyncio.sleep(0.5)  # the edit waits for the build instead of skipping it
+            assert not editing.done()
+        await asyncio.wait_for(editing, 30)
+    finally:
+        await engine.dispose()
+    await sign_in(client, settings, PEDRO)
+    found = await get_json(client, PATH)
+    keys = {entry["key"] for entry in found["entries"]}
+    assert client_directory_key(found["salt"], tokens[LUCIA]) not in keys
+    assert client_directory_key(found["salt"], tokens[ANA]) in keys

@@ -31,7 +31,7 @@ from typing import Any, cast
 import anyio
 import msgspec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,8 @@ from api.models import Attendee, Badge, Directory, Event, SealedEntry
 DIRECTORY_KEY_BYTES = 16
 DIRECTORY_ALGORITHM = "HMAC-SHA256/AES-256-GCM"
 NONCE_BYTES = 12
+# pg_advisory_xact_lock(space, event id): one event's directory is written by one at a time.
+DIRECTORY_LOCK_SPACE = 0x44495243  # "DIRC"
 CHUNK = 1000
 # Tombstones kept per event (22-character keys in a delta); a phone further behind gets the
 # whole directory.
@@ -112,8 +114,7 @@ async def refresh_directory(
     again only the cards that differ, tombstone the ones that went away, raise the version when
     anything changed. Entries of deleted attendees are always tombstoned. Returns the version,
     or None when the directory was never built (its first request builds it whole)."""
-    # The row lock orders concurrent refreshes of one event (PostgreSQL), so versions never
-    # interleave; SQLite writers are serialized already.
+    await _lock_directory(db, event_id)
     found = (
         await db.execute(
             select(Directory.version, Directory.horizon, Directory.salt)
@@ -190,6 +191,14 @@ def _upsert_entries(db: AsyncSession) -> Any:
     )
 
 
+async def _lock_directory(db: AsyncSession, event_id: int) -> None:
+    """Order the builds and refreshes of one event's directory (PostgreSQL; SQLite writers are
+    serialized already). A row lock alone is not enough: while a build's new row is not yet
+    committed, a refresh would not see it and would skip a card that just changed."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(select(func.pg_advisory_xact_lock(DIRECTORY_LOCK_SPACE, event_id)))
+
+
 async def _prune_tombstones(db: AsyncSession, event_id: int, horizon: int) -> int:
     """Drop the oldest tombstones beyond what is kept; answers the new horizon (deltas from an
     older version would miss a removal, so those phones get the whole directory)."""
@@ -213,7 +222,8 @@ async def build_directory(db: AsyncSession, event_id: int, secret_key: str) -> N
     salt = _b64url(directory_salt(secret_key, event_id))
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # Two first requests at once: the second waits for the first's row, then finds nothing to do.
+    # Two first requests at once: the second waits for the first's lock, then finds nothing to do.
+    await _lock_directory(db, event_id)
     await db.execute(
         insert(Directory)
         .values(event_id=event_id, version=0, horizon=0, salt=salt)
@@ -356,9 +366,12 @@ async def directory(
                 .order_by(SealedEntry.key)
             )
         ).all()
+        # Tombstones pruned meanwhile (PostgreSQL reads each statement afresh) may have held
+        # removals this delta needed: then the whole directory.
+        horizon = await db.scalar(select(Directory.horizon).where(Directory.event_id == event.id))
         # A phone far behind gets everything: one answer, not a delta nearly as large (removed
         # keys are small, and bounded by TOMBSTONES_KEPT).
-        if sum(not row.removed for row in delta) * 2 <= count:
+        if since >= (horizon or 0) and sum(not row.removed for row in delta) * 2 <= count:
             full = False
             removed = [row.key for row in delta if row.removed]
             entries = msgspec.Raw(

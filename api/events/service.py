@@ -11,7 +11,6 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# Re-exported for api.connections.routes, which still imports it from here.
 from api.auth.service import normalize_email
 from api.errors import Conflict, Invalid, NotFound
 from api.events.schemas import (

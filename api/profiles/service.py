@@ -11,8 +11,6 @@ from api.attendees.fields import (
     clean_text,
     shared_choice,
 )
-
-# Re-exported for api.connections.routes, which still imports it from here.
 from api.errors import Invalid
 from api.models import Attendee, Event, utcnow
 from api.profiles.schemas import ProfileOut, ProfileUpdate

@@ -2,7 +2,7 @@
 // or delta, with ETag) at most every few minutes, and opened with a scanned badge's token.
 //
 // Cards are found by HMAC-SHA256(salt, token) and sealed with the token (see
-// api/connections/directory.py), so the copy on the phone tells nothing until a badge is scanned.
+// api/attendees/directory.py), so the copy on the phone tells nothing until a badge is scanned.
 import { getIfChanged } from "../api.js";
 import { state } from "../state.js";
 import { asPromise, done, openDb, readAll } from "./storage.js";
