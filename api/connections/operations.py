@@ -144,13 +144,16 @@ def _upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
     return postgresql.insert(Connection) if dialect == "postgresql" else sqlite.insert(Connection)
 
 
-RESULTS: Mapping[str, type[ConnectionResult]] = {
-    "scan": ScanResult,
-    "note": NoteResult,
-    "tags": TagsResult,
-    "remove": RemoveResult,
-    "connect_back": ConnectBackResult,
+
+
+RESULT_OF: Mapping[type[Operation], type[ConnectionResult]] = {
+    ScanOp: ScanResult,
+    NoteOp: NoteResult,
+    TagsOp: TagsResult,
+    RemoveOp: RemoveResult,
+    ConnectBackOp: ConnectBackResult,
 }
+RESULTS = {str(op.__struct_config__.tag): result for op, result in RESULT_OF.items()}
 
 
 class ConnectionKinds:
@@ -424,7 +427,7 @@ class ConnectionBatch:
     def reply(
         self, op: Operation, result: dict[str, Any], common: dict[str, Any]
     ) -> ConnectionResult:
-        reply = RESULTS[str(op.__struct_config__.tag)](**common)
+        reply = RESULT_OF[type(op)](**common)
         if "owner" not in result:
             return reply
         owner, other = result["owner"], result["attendee"]

@@ -144,15 +144,17 @@ class SyncEngine:
 
     def __init__(self, domains: Sequence[Kinds]) -> None:
         self.domains = list(domains)
-        self.domain_of: dict[str, Kinds] = {}
-        operations: list[type[Operation]] = []
-        for domain in self.domains:
+        # Looked up per operation by its struct's type: cheaper than reading its tag each time.
+        self.tag_of: dict[type[Operation], str] = {}
+        self.domain_index: dict[type[Operation], int] = {}
+        for index, domain in enumerate(self.domains):
             for kind in domain.operations:
                 tag = str(kind.__struct_config__.tag)
-                if tag in self.domain_of:
+                if tag in self.tag_of.values():
                     raise ValueError(f"Two domains register the operation kind {tag!r}")
-                self.domain_of[tag] = domain
-                operations.append(kind)
+                self.tag_of[kind] = tag
+                self.domain_index[kind] = index
+        operations = list(self.tag_of)
         self.reader = Reader(operations)
         for domain in self.domains:
             self.reader.results.update(domain.results)
@@ -241,12 +243,10 @@ class Group:
             self.cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         self.recorded: dict[tuple[int, str], tuple[str, str, dict[str, Any]]] = {}
         self.members: dict[tuple[str, str], Member] = {}  # (e-mail, event slug)
-        self.parts: dict[int, KindBatch] = {
-            id(domain): domain.batch(self) for domain in engine.domains
-        }
+        self.parts = [domain.batch(self) for domain in engine.domains]
 
     def part(self, op: Operation) -> KindBatch:
-        return self.parts[id(self.engine.domain_of[str(op.__struct_config__.tag)])]
+        return self.parts[self.engine.domain_index[type(op)]]
 
     def at(self, op: Operation) -> datetime:
         """When `op` happened; a phone clock ahead of ours cannot date anything in the future."""
@@ -282,17 +282,18 @@ class Group:
                 },
             )
             self.members = {(e, slug): Member(event, me) for e, slug, event, me in members}
-        for domain in self.engine.domains:
-            tags = {str(kind.__struct_config__.tag) for kind in domain.operations}
+        index_of = self.engine.domain_index
+        for index, domain in enumerate(self.engine.domains):
+            tags = {self.engine.tag_of[kind] for kind in domain.operations}
             pending = [
                 (member, op)
                 for signer, op in fresh
-                if str(op.__struct_config__.tag) in tags
+                if index_of[type(op)] == index
                 if (member := self.members.get((signer.email, op.event))) is not None
             ]
             recorded = [result for kind, _, result in self.recorded.values() if kind in tags]
             if pending or recorded:
-                self.parts[id(domain)].load(pending, recorded)
+                self.parts[index].load(pending, recorded)
 
     def run(self, signer: Signer, items: Sequence[Parsed]) -> list[Answer]:
         """Apply one account's batch in order; answers in the same order."""
@@ -321,7 +322,7 @@ class Group:
         record = {
             "account_id": signer.id,
             "op_id": op_id,
-            "kind": str(op.__struct_config__.tag),
+            "kind": self.engine.tag_of[type(op)],
             "payload_hash": digest,
             "result": plan.result,
             "created_at": self.now,
@@ -365,16 +366,16 @@ class Group:
 
     def present(self, batches: Sequence[list[Answer]]) -> list[list[OperationResult]]:
         """The replies: stored results, with what each kind shows as of now."""
-        for domain in self.engine.domains:
-            tags = {str(kind.__struct_config__.tag) for kind in domain.operations}
+        index_of = self.engine.domain_index
+        for index, part in enumerate(self.parts):
             mine = [
                 answer
                 for answers in batches
                 for answer in answers
-                if answer[0] is not None and str(answer[0].__struct_config__.tag) in tags
+                if answer[0] is not None and index_of[type(answer[0])] == index
             ]
             if mine:
-                self.parts[id(domain)].prepare(mine)
+                part.prepare(mine)
         return [[self._reply(*answer) for answer in answers] for answers in batches]
 
     def _reply(
