@@ -27,6 +27,7 @@ from litestar import Response, get
 from sqlalchemy import insert, select
 
 from api.app import create_app
+from api.attendees.card import CARD_COLUMNS, card_of
 from api.attendees.dependencies import AttendeeMember
 from api.attendees.directory import (
     DIRECTORY_ALGORITHM,
@@ -38,7 +39,6 @@ from api.attendees.directory import (
 from api.attendees.schemas import DirectoryCard, DirectoryOut
 from api.auth.service import start_login_session
 from api.badges.service import issue_missing_badges
-from api.connections.service import CARD_COLUMNS, _card
 from api.db import session_factory, transaction
 from api.dependencies import SESSION_COOKIE, AppSettings, DbSession
 from api.models import Account, Attendee, Badge
@@ -70,7 +70,8 @@ async def old_directory(
         .order_by(Attendee.id)
     )
     entries = [
-        seal_card(salt, row.token, DirectoryCard(attendee=row.id, card=_card(row))) for row in rows
+        seal_card(salt, row.token, DirectoryCard(attendee=row.id, card=card_of(row)))
+        for row in rows
     ]
     found = DirectoryOut(
         event=event.slug,
