@@ -35,24 +35,27 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    """Create the engine; SQLite gets WAL, foreign keys and immediate write locks."""
+def create_engine(settings: Settings, read_only: bool = False) -> AsyncEngine:
+    """Create the engine; SQLite gets WAL, foreign keys and immediate write locks, or, for the
+    `read_only` engine GET requests use, connections that refuse writes and take no lock."""
     url = settings.database_url
     if is_sqlite(url):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
-        configure_sqlite(engine.sync_engine)
+        configure_sqlite(engine.sync_engine, read_only)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **JSON_CODEC)
 
 
-# An execution option for a transaction that only reads (see configure_sqlite).
-READ_ONLY_OPTION = "enlace_read_only"
-READ_ONLY = {READ_ONLY_OPTION: True}
+def configure_sqlite(engine: Engine, read_only: bool = False) -> None:
+    """WAL, foreign keys, a busy timeout, and transactions that take the write lock at BEGIN;
+    a `read_only` engine's transactions take no lock and its connections refuse writes.
 
-
-def configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and transactions that take the write lock at BEGIN."""
+    Reads on their own engine never queue behind one another or behind writers: with every
+    request at BEGIN IMMEDIATE, 50 phones refreshing the directory held /health's p99 above
+    200 ms. query_only turns a write slipped into a read into an error (in tests too) instead of
+    the rare "database is locked" a deferred transaction that writes can meet.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -63,21 +66,17 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
-            # A read takes no lock, so GETs never queue behind one another or behind writers
-            # (with every request at BEGIN IMMEDIATE, 50 phones refreshing the directory held
-            # /health's p99 above 200 ms). query_only turns a write slipped into a read into an
-            # error, in tests too, instead of the rare "database is locked" below.
+        if read_only:
             connection.exec_driver_sql("BEGIN")
-            connection.exec_driver_sql("PRAGMA query_only=ON")
             return
         # A deferred transaction that reads then writes can fail with "database is locked" in WAL
         # mode even with a busy timeout; taking the write lock at BEGIN avoids that.
-        connection.exec_driver_sql("PRAGMA query_only=OFF")  # before BEGIN, which it would refuse
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -86,12 +85,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def transaction(
-    factory: async_sessionmaker[AsyncSession], read_only: bool = False
-) -> AsyncIterator[AsyncSession]:
-    """Open a session inside a transaction that commits on success and rolls back on error;
-    a `read_only` one takes no write lock on SQLite and refuses writes."""
+async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Open a session inside a transaction that commits on success and rolls back on error."""
     async with factory() as session, session.begin():
-        if read_only:
-            await session.connection(execution_options=READ_ONLY)
         yield session

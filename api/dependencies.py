@@ -39,7 +39,7 @@ async def provide_transaction(
     # An IntegrityError (at flush or at commit) propagates unchanged and api.app maps it to 409:
     # raising another exception here would reach Litestar wrapped in an ExceptionGroup.
     read_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get(WRITES)
-    async with transaction(state.sessionmaker, read_only) as session:
+    async with transaction(state.reader if read_only else state.sessionmaker) as session:
         yield session
 
 

@@ -118,10 +118,10 @@ async def test_reads_are_answered_while_another_request_holds_the_write_lock(
 async def test_a_read_request_cannot_write(settings: Settings) -> None:
     if not settings.database_url.startswith("sqlite"):
         pytest.skip("the guard is SQLite's query_only")
-    engine = create_engine(settings)
+    engine = create_engine(settings, read_only=True)  # the engine GET requests read through
     try:
         with pytest.raises(OperationalError, match="readonly"):
-            async with transaction(session_factory(engine), read_only=True) as session:
+            async with transaction(session_factory(engine)) as session:
                 await session.execute(text("DELETE FROM accounts"))
     finally:
         await engine.dispose()

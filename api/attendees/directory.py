@@ -322,13 +322,6 @@ def _etag(version: int, me: int) -> str:
     return f'"v{version}-a{me}"'
 
 
-async def directory_needs_writing(db: AsyncSession, event_id: int) -> bool:
-    """Whether the event's directory must be built, or must tombstone people deleted since its
-    last refresh, before it can be served."""
-    state = await _directory_state(db, event_id)
-    return state is None or bool(state.orphans)
-
-
 async def prepare_directory(db: AsyncSession, event_id: int, secret_key: str) -> None:
     """Build the event's directory, or tombstone the entries of deleted people (a write)."""
     state = await _directory_state(db, event_id)
@@ -345,13 +338,14 @@ async def directory(
     cache: DirectoryCache,
     since: int | None = None,
     if_none_match: str | None = None,
-) -> DirectoryAnswer:
+    prepared: bool = False,
+) -> DirectoryAnswer | None:
     """The sealed cards of the event's people who allow it (see the module docstring): all of
     them, or what changed since version `since` when the stored tombstones can tell. Only
-    reads: `prepare_directory` first when `directory_needs_writing`."""
+    reads; None when `prepare_directory` must write first (unless it just did: `prepared`)."""
     state = await _directory_state(db, event.id)
-    if state is None:
-        raise LookupError(f"The directory of event {event.id} was never built")
+    if state is None or (state.orphans and not prepared):
+        return None
     etag = _etag(state.version, me.id)
     if if_none_match and etag in {tag.strip() for tag in if_none_match.split(",")}:
         return DirectoryAnswer(etag=etag, body=None)

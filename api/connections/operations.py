@@ -144,8 +144,6 @@ def _upsert(dialect: str) -> postgresql.Insert | sqlite.Insert:
     return postgresql.insert(Connection) if dialect == "postgresql" else sqlite.insert(Connection)
 
 
-
-
 RESULT_OF: Mapping[type[Operation], type[ConnectionResult]] = {
     ScanOp: ScanResult,
     NoteOp: NoteResult,

@@ -80,15 +80,17 @@ class ConnectionController(Controller):
     ) -> Response[bytes]:
         event, me = event_attendee.event, event_attendee.attendee
         cache = _directory_cache(state)
-        if not await directory.directory_needs_writing(db, event.id):
-            found = await directory.directory(db, event, me, cache, since, if_none_match)
-        else:
+        found = await directory.directory(db, event, me, cache, since, if_none_match)
+        if found is None:
             # Rare (an event's first request, people deleted since): written in a transaction
             # of its own, then read afresh, so the usual request reads without the write lock.
             async with transaction(sessionmaker) as written:
                 await directory.prepare_directory(written, event.id, settings.secret_key)
-            async with transaction(sessionmaker, read_only=True) as fresh:
-                found = await directory.directory(fresh, event, me, cache, since, if_none_match)
+            async with transaction(state.reader) as fresh:
+                found = await directory.directory(
+                    fresh, event, me, cache, since, if_none_match, prepared=True
+                )
+            assert found is not None  # built, and its deleted people tombstoned
         # Revalidated on every use: the ETag names the version, so an unchanged refresh is a 304.
         headers = {"Cache-Control": "private, no-cache", "ETag": found.etag}
         if found.body is None:
