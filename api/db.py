@@ -41,7 +41,10 @@ def create_engine(settings: Settings, read_only: bool = False) -> AsyncEngine:
     url = settings.database_url
     if is_sqlite(url):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **JSON_CODEC)
+        # Readers do not block one another in WAL mode: enough connections that a burst of
+        # phones does not leave the next request waiting for one (each is a thread here).
+        pool = {"pool_size": 10, "max_overflow": 50} if read_only else {}
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool, **JSON_CODEC)
         configure_sqlite(engine.sync_engine, read_only)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **JSON_CODEC)
