@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -78,6 +79,12 @@ def migrate() -> None:
 @click.option("--workers", type=int, default=1, show_default=True, help="Worker processes.")
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API and the PWA."""
+    # The workers build their settings from the environment: the address given here must also
+    # be the one the default base URL and allowed hosts are made from.
+    if host:
+        os.environ["HOST"] = host
+    if port:
+        os.environ["PORT"] = str(port)
     settings = settings_or_exit()
     uvicorn.run(
         "api.app:create_app",

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,7 @@ from sqlalchemy import func, select
 
 from api.cli import main
 from api.models import Attendee
+from tests.browser.harness import ENLACE, free_port
 from tests.conftest import make_settings, run_in_db, wipe
 
 
@@ -137,3 +143,31 @@ def test_badges_for_an_unknown_event_says_so(cli_env: dict[str, str], tmp_path: 
     assert result.exit_code != 0
     assert "No event with slug 'nope'" in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_serve_on_another_port_answers_there(cli_env: dict[str, str], tmp_path: Path) -> None:
+    port = free_port()
+    env = os.environ | cli_env
+    env.pop("PORT", None)
+    env.pop("ENLACE_BASE_URL", None)
+    server = subprocess.Popen(  # noqa: S603 - our own command
+        [str(ENLACE), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        status = None
+        while status is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                url = f"http://127.0.0.1:{port}/health"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    status = response.status
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    # Not "invalid host header": the default base URL follows the port asked for.
+    assert status == 200
