@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Response, get
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from api.app import create_app
 from api.attendees.card import CARD_COLUMNS, card_of
@@ -38,11 +38,10 @@ from api.attendees.directory import (
 )
 from api.attendees.schemas import DirectoryCard, DirectoryOut
 from api.auth.service import start_login_session
-from api.badges.service import issue_missing_badges
 from api.db import session_factory, transaction
 from api.dependencies import SESSION_COOKIE, AppSettings, DbSession
 from api.models import Account, Attendee, Badge
-from bench.local import free_port, serving, sqlite_with_event
+from bench.local import add_people_with_badges, free_port, serving, sqlite_with_event
 
 ATTENDEES = 10_000
 PHONES = 50
@@ -91,20 +90,14 @@ async def prepare(data_dir: Path, base_url: str) -> tuple[Any, list[str]]:
     """The event's people with badges (directory not yet built), and PHONES + CHANGED cookies."""
     settings, engine, event_id = await sqlite_with_event(data_dir, base_url)
     async with transaction(session_factory(engine)) as session:
-        people = [
-            {
-                "event_id": event_id,
-                "email": f"person{i}@example.org",
-                "name": f"Person {i}",
-                "organization": f"Org {i % 50}",
-                "role": "Engineer" if i % 3 else "Designer",
-                "interests": ["Open data", f"Topic {i % 40}"],
-                "shared_fields": ["role", "interests"] if i % 2 else [],
-            }
-            for i in range(ATTENDEES)
-        ]
-        await session.execute(insert(Attendee), people)
-        await issue_missing_badges(session, event_id)
+        await add_people_with_badges(
+            session,
+            event_id,
+            ATTENDEES,
+            role=lambda i: "Engineer" if i % 3 else "Designer",
+            interests=lambda i: ["Open data", f"Topic {i % 40}"],
+            shared_fields=lambda i: ["role", "interests"] if i % 2 else [],
+        )
         cookies = []
         for i in range(PHONES + CHANGED):
             account = Account(email=f"person{i}@example.org")

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from api.badges.service import issue_missing_badges
 from api.db import create_engine, session_factory, transaction
 from api.migrate import upgrade_database
-from api.models import Event
+from api.models import Attendee, Event
 from api.settings import Settings, finalize
 
 
@@ -61,3 +64,22 @@ async def serving(app: Litestar, port: int) -> AsyncIterator[None]:
     finally:
         server.should_exit = True
         await task
+
+
+async def add_people_with_badges(
+    session: AsyncSession, event_id: int, count: int, **fields: Callable[[int], Any]
+) -> None:
+    """`count` attendees (person{i}@example.org, "Person i", one of 50 organizations), each
+    with a badge; `fields` give more columns from the person's index."""
+    people = [
+        {
+            "event_id": event_id,
+            "email": f"person{i}@example.org",
+            "name": f"Person {i}",
+            "organization": f"Org {i % 50}",
+            **{name: value(i) for name, value in fields.items()},
+        }
+        for i in range(count)
+    ]
+    await session.execute(insert(Attendee), people)
+    await issue_missing_badges(session, event_id)

@@ -29,12 +29,11 @@ from typing import Any
 import msgspec
 from litestar import post
 from litestar.params import JSONBody
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
 
 from api.app import create_app
 from api.auth.service import start_login_session
-from api.badges.service import issue_missing_badges
 from api.badges.tokens import token_from_scan
 from api.connections.operations import ConnectionKinds
 from api.db import create_engine, session_factory, transaction
@@ -43,7 +42,7 @@ from api.models import Account, Attendee, Badge, Connection, SyncOperation, utcn
 from api.settings import Settings
 from api.sync.engine import SyncEngine, SyncRequest
 from api.sync.writers import GroupCommitWriter
-from bench.local import free_port, serving, sqlite_with_event
+from bench.local import add_people_with_badges, free_port, serving, sqlite_with_event
 
 ATTENDEES = 20_000
 SCANNERS = 100
@@ -59,17 +58,7 @@ async def prepare(data_dir: Path, base_url: str) -> tuple[Settings, list[str], l
     tokens (in attendee order) and a session cookie for each of the first SCANNERS people."""
     settings, engine, event_id = await sqlite_with_event(data_dir, base_url)
     async with transaction(session_factory(engine)) as session:
-        people = [
-            {
-                "event_id": event_id,
-                "email": f"person{i}@example.org",
-                "name": f"Person {i}",
-                "organization": f"Org {i % 50}",
-            }
-            for i in range(ATTENDEES)
-        ]
-        await session.execute(insert(Attendee), people)
-        await issue_missing_badges(session, event_id)
+        await add_people_with_badges(session, event_id, ATTENDEES)
         tokens = list(
             await session.scalars(
                 select(Badge.token)
