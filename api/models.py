@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -143,6 +144,36 @@ class EventSession(Base):
     room: Mapped[str] = mapped_column(String(100), default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    # Only the people registered for it (`session_registrations`) may be checked in.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class SessionRegistration(Base):
+    """Who may attend a restricted session."""
+
+    __tablename__ = "session_registrations"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    attendee_id: Mapped[int] = mapped_column(
+        ForeignKey("attendees.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Poster(Base):
+    """The QR poster at one room's door: attendees scan it to check in to the session running
+    there. Its token is as unguessable as a badge's, and printing the posters again keeps it."""
+
+    __tablename__ = "posters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    room: Mapped[str] = mapped_column(String(100))
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_id", "room"),)
 
 
 class Interest(Base):
@@ -332,4 +363,48 @@ class SealedEntry(Base):
         # Serves the attendee foreign key, a refresh of some attendees, and the check for
         # entries of deleted attendees that every request makes.
         Index("ix_directory_entries_attendee", "attendee_id", "event_id", "removed"),
+    )
+
+
+class Checkin(Base):
+    """One check-in at the entrance (`session_id` NULL) or a session, as it was made.
+
+    Every attempt is kept, refused ones too (`outcome` names why, as ticketing check-in systems
+    keep an audit trail): attendance counts the rows whose outcome is `checked_in` or `already`
+    (a second check-in, kept as made) and that were not undone.
+    """
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # Emptied when the attendee is deleted, so aggregate attendance outlives them.
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendees.id", ondelete="SET NULL"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_sessions.id", ondelete="CASCADE")
+    )
+    # When it happened on the phone (never later than when the server received it).
+    at: Mapped[datetime]
+    # badge (staff scanned it), manual (staff searched a name), poster (the attendee scanned
+    # the room's poster).
+    method: Mapped[str] = mapped_column(String(8))
+    by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    # Made while the phone had no network (it answered from its staff list).
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    # checked_in, already, or why it was refused (a badge outcome, not_registered, no_session).
+    outcome: Mapped[str] = mapped_column(String(24))
+    # What was scanned, for refused attempts (the badge token as read, at most 64 characters).
+    scanned: Mapped[str] = mapped_column(String(64), default="")
+    # The client id of the operation that made it; an undo names it.
+    op_id: Mapped[str] = mapped_column(String(36))
+    undone_at: Mapped[datetime | None]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_checkins_event_at", "event_id", "at"),
+        Index("ix_checkins_attendee", "attendee_id", "session_id"),
+        Index("ix_checkins_session", "session_id"),
+        Index("ix_checkins_op", "op_id"),
     )

@@ -95,6 +95,14 @@ def merge_note(current: str, incoming: str, when: datetime, language: str) -> st
     return f"{current}\n\n{marker}\n{incoming}"
 
 
+@dataclass(slots=True, frozen=True)
+class Owner:
+    """The attendee whose connections an operation writes."""
+
+    event_id: int
+    attendee_id: int
+
+
 @dataclass(slots=True)
 class Link:
     """One connection as the group sees it, kept up to date as the group writes."""
@@ -159,6 +167,10 @@ class ConnectionKinds:
 
     operations: Sequence[type[Operation]] = (ScanOp, NoteOp, TagsOp, RemoveOp, ConnectBackOp)
     results: Mapping[str, type[OperationResult]] = RESULTS
+    for_staff = False
+
+    def admits(self, member: Member) -> bool:
+        return member.attendee_id is not None
 
     def writes(self, dialect: Dialect) -> Mapping[str, Write]:
         table = Connection.__table__
@@ -251,7 +263,7 @@ class ConnectionBatch:
                 self.badges[row.token] = SeenBadge(row.event_id, row.id, bool(row.revoked_at))
                 if row.id is not None:
                     self.people[row.id] = row
-        owners = {member.attendee_id for member, _ in pending}
+        owners = {member.attendee_id for member, _ in pending if member.attendee_id is not None}
         others = {b.attendee_id for b in self.badges.values() if b.attendee_id is not None}
         others |= {op.attendee for _, op in pending if isinstance(op, ConnectBackOp)}
         for result in recorded:
@@ -286,7 +298,9 @@ class ConnectionBatch:
         self.links[(link.owner_id, link.other_id)] = link
         self.link_ids[link.id] = link
 
-    def plan(self, op: Operation, me: Member, signer: Signer) -> Plan:
+    def plan(self, op: Operation, member: Member, signer: Signer) -> Plan:
+        assert member.attendee_id is not None  # admitted
+        me = Owner(member.event_id, member.attendee_id)
         if isinstance(op, ScanOp):
             return self._scan(op, me)
         if isinstance(op, ConnectBackOp):
@@ -294,7 +308,7 @@ class ConnectionBatch:
         assert isinstance(op, NoteOp | TagsOp | RemoveOp)
         return self._edit(op, me, signer.language)
 
-    def _scan(self, op: ScanOp, me: Member) -> Plan:
+    def _scan(self, op: ScanOp, me: Owner) -> Plan:
         token = self._token(op.scanned)
         badge = self.badges.get(token) if token else None
         outcome = badge_outcome(badge, me.event_id, me.attendee_id)
@@ -320,7 +334,7 @@ class ConnectionBatch:
         return Plan(result, "scan", self._new_connection(me, other, at, 1), after)
 
     def _new_connection(
-        self, me: Member, other_id: int, first: datetime, scans: int, last: datetime | None = None
+        self, me: Owner, other_id: int, first: datetime, scans: int, last: datetime | None = None
     ) -> dict[str, Any]:
         now = self.group.now
         return {
@@ -338,7 +352,7 @@ class ConnectionBatch:
             "removed_at": None,
         }
 
-    def _connect_back(self, op: ConnectBackOp, me: Member) -> Plan:
+    def _connect_back(self, op: ConnectBackOp, me: Owner) -> Plan:
         theirs = self.links.get((op.attendee, me.attendee_id))
         if theirs is None or theirs.removed_at is not None:
             return Plan(rejected("not_connected", REFUSALS["not_connected"]))
@@ -358,7 +372,7 @@ class ConnectionBatch:
         params = self._new_connection(me, op.attendee, first, 0, last)
         return Plan(result, "connect_back", params, after)
 
-    def _target(self, op: OnConnection, me: Member) -> Link | None:
+    def _target(self, op: OnConnection, me: Owner) -> Link | None:
         if op.connection is not None:
             link = self.link_ids.get(op.connection)
             return link if link is not None and link.owner_id == me.attendee_id else None
@@ -368,7 +382,7 @@ class ConnectionBatch:
             return None
         return self.links.get((me.attendee_id, badge.attendee_id))
 
-    def _edit(self, op: NoteOp | TagsOp | RemoveOp, me: Member, language: str) -> Plan:
+    def _edit(self, op: NoteOp | TagsOp | RemoveOp, me: Owner, language: str) -> Plan:
         link = self._target(op, me)
         if link is None:
             return Plan(rejected("unknown_connection", REFUSALS["unknown_connection"]))

@@ -14,14 +14,15 @@ writes to; SQLite's `BEGIN IMMEDIATE` serializes writers already.
 Domains give their operation kinds as `Kinds` (wired in `api/app.py`): the operation structs,
 their result structs, their writes, and a per-group `KindBatch` that reads up front what its
 operations name, plans each operation (its result and its write) and builds the replies. Who
-takes part: an account acts in an event through its attendee record there (matched on e-mail);
-others get `not_in_event`, the same answer as an unknown event.
+takes part: an account acts in an event through its attendee record there (matched on e-mail)
+and, for kinds staff send (`for_staff`), its staff role; a domain admits whom it serves
+(`admits`), others get `not_in_event`, the same answer as an unknown event.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +37,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from api.auth.service import hash_secret
 from api.errors import Conflict, DomainError, NotSignedIn
-from api.models import Account, Attendee, Event, LoginSession, SyncOperation, utcnow
+from api.models import Account, Attendee, Event, EventRole, LoginSession, SyncOperation, utcnow
 from api.sync.contract import (
     Operation,
     OperationResult,
@@ -67,10 +68,12 @@ class Signer:
 
 @dataclass(slots=True, frozen=True)
 class Member:
-    """The account's attendee record in one event."""
+    """Who the account is in one event: its attendee record there (if registered), and
+    whether it is staff (check-in staff or organizer)."""
 
     event_id: int
-    attendee_id: int
+    attendee_id: int | None
+    staff: bool = False
 
 
 # One operation's outcome before it is presented: (operation, stored result or reply, replayed,
@@ -105,8 +108,12 @@ class Kinds(Protocol):
 
     operations: Sequence[type[Operation]]
     results: Mapping[str, type[OperationResult]]  # the kind's tag -> its result struct
+    for_staff: bool  # whether staff send these kinds too (their roles are then read)
 
     def writes(self, dialect: Dialect) -> Mapping[str, Write]: ...
+
+    def admits(self, member: Member) -> bool:
+        """Whether this member may send these kinds at all (else `not_in_event`)."""
 
     def check(self, op: Operation) -> tuple[str, str] | None:
         """A problem with an operation that its struct cannot express: (field, detail)."""
@@ -137,6 +144,11 @@ MEMBERS = (
     .join(Event, Event.id == Attendee.event_id)
     .where(Event.slug.in_(_in("slugs")), Attendee.email.in_(_in("emails")))
 )
+STAFF = (
+    select(EventRole.account_id, Event.slug, Event.id)
+    .join(Event, Event.id == EventRole.event_id)
+    .where(Event.slug.in_(_in("slugs")), EventRole.account_id.in_(_in("accounts")))
+)
 
 
 class SyncEngine:
@@ -147,6 +159,9 @@ class SyncEngine:
         # Looked up per operation by its struct's type: cheaper than reading its tag each time.
         self.tag_of: dict[type[Operation], str] = {}
         self.domain_index: dict[type[Operation], int] = {}
+        self.admits: dict[type[Operation], Callable[[Member], bool]] = {}
+        # Kinds staff may send: only then are staff roles read.
+        self.staff_kinds: dict[type[Operation], bool] = {}
         for index, domain in enumerate(self.domains):
             for kind in domain.operations:
                 tag = str(kind.__struct_config__.tag)
@@ -154,6 +169,8 @@ class SyncEngine:
                     raise ValueError(f"Two domains register the operation kind {tag!r}")
                 self.tag_of[kind] = tag
                 self.domain_index[kind] = index
+                self.admits[kind] = domain.admits
+                self.staff_kinds[kind] = domain.for_staff
         operations = list(self.tag_of)
         self.reader = Reader(operations)
         for domain in self.domains:
@@ -242,7 +259,7 @@ class Group:
         if self.sql.prepared:
             self.cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         self.recorded: dict[tuple[int, str], tuple[str, str, dict[str, Any]]] = {}
-        self.members: dict[tuple[str, str], Member] = {}  # (e-mail, event slug)
+        self.members: dict[tuple[int, str], Member] = {}  # (account, event slug)
         self.parts = [domain.batch(self) for domain in engine.domains]
 
     def part(self, op: Operation) -> KindBatch:
@@ -274,14 +291,7 @@ class Group:
         }
         fresh = [(s, op) for s, op in operations if (s.id, str(op.id)) not in self.recorded]
         if fresh:
-            members = self.conn.execute(
-                MEMBERS,
-                {
-                    "slugs": list({op.event for _, op in fresh}),
-                    "emails": list({signer.email for signer, _ in fresh}),
-                },
-            )
-            self.members = {(e, slug): Member(event, me) for e, slug, event, me in members}
+            self._load_members(fresh)
         index_of = self.engine.domain_index
         for index, domain in enumerate(self.engine.domains):
             tags = {self.engine.tag_of[kind] for kind in domain.operations}
@@ -289,11 +299,33 @@ class Group:
                 (member, op)
                 for signer, op in fresh
                 if index_of[type(op)] == index
-                if (member := self.members.get((signer.email, op.event))) is not None
+                if (member := self.member(signer, op)) is not None
             ]
             recorded = [result for kind, _, result in self.recorded.values() if kind in tags]
             if pending or recorded:
                 self.parts[index].load(pending, recorded)
+
+    def _load_members(self, fresh: Sequence[tuple[Signer, Operation]]) -> None:
+        """Who each signer is in the events its operations name: attendee record, staff role."""
+        slugs = list({op.event for _, op in fresh})
+        by_email = {signer.email: signer.id for signer, _ in fresh}
+        found = self.conn.execute(MEMBERS, {"slugs": slugs, "emails": list(by_email)})
+        attending = {(by_email[e], slug): (event, me) for e, slug, event, me in found}
+        staffing: dict[tuple[int, str], int] = {}
+        if any(self.engine.staff_kinds.get(type(op)) for _, op in fresh):
+            rows = self.conn.execute(STAFF, {"slugs": slugs, "accounts": list(by_email.values())})
+            staffing = {(account, slug): event for account, slug, event in rows}
+        for key in attending.keys() | staffing.keys():
+            event, me = attending.get(key, (staffing.get(key), None))
+            assert event is not None
+            self.members[key] = Member(event, me, key in staffing)
+
+    def member(self, signer: Signer, op: Operation) -> Member | None:
+        """The signer in the operation's event, if the operation's domain admits them."""
+        member = self.members.get((signer.id, op.event))
+        if member is None or not self.engine.admits[type(op)](member):
+            return None
+        return member
 
     def run(self, signer: Signer, items: Sequence[Parsed]) -> list[Answer]:
         """Apply one account's batch in order; answers in the same order."""
@@ -312,7 +344,7 @@ class Group:
 
     def apply(self, signer: Signer, op: Operation, digest: str) -> tuple[dict[str, Any], bool]:
         """Record and apply one operation in its own savepoint; (result, replayed)."""
-        member = self.members.get((signer.email, op.event))
+        member = self.member(signer, op)
         plan = (
             Plan(rejected("not_in_event"))
             if member is None
