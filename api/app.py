@@ -34,6 +34,8 @@ from api.badges.routes import (
     MyBadgeController,
     ScanController,
 )
+from api.checkin.operations import CheckinKinds
+from api.checkin.routes import CheckinController
 from api.connections.operations import ConnectionKinds
 from api.connections.routes import ConnectionController
 from api.db import create_engine, is_sqlite, session_factory, transaction
@@ -229,7 +231,7 @@ def create_app(
     (seconds since the epoch) times the rate-limit windows."""
     settings = settings or load_settings()
     # Every kind of offline write, by the domain that owns it: one outbox, one engine.
-    sync_engine = SyncEngine([ConnectionKinds()])
+    sync_engine = SyncEngine([ConnectionKinds(), CheckinKinds()])
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -280,6 +282,7 @@ def create_app(
             AttendeeBadgeController,
             sync_route(sync_engine),
             ConnectionController,
+            CheckinController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),
