@@ -69,6 +69,9 @@ APP_PATHS = [
     # A badge's QR: a phone's camera app opens the person's connect page in the app.
     "/b/{token:str}",
     "/B/{token:str}",
+    # A room's poster: the camera app opens the self check-in page.
+    "/r/{token:str}",
+    "/R/{token:str}",
 ]
 
 CONTENT_SECURITY_POLICY = (

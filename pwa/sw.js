@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "dc775ba37f91";
+const VERSION = "c033105dc3c2";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -16,6 +16,7 @@ const SHELL = [
   "/js/outbox/contacts.js",
   "/js/outbox/directory.js",
   "/js/outbox/queue.js",
+  "/js/outbox/stafflist.js",
   "/js/outbox/storage.js",
   "/js/outbox/tokens.js",
   "/js/scanner.js",
@@ -23,13 +24,16 @@ const SHELL = [
   "/js/term-list.js",
   "/js/updates.js",
   "/js/views/badge.js",
+  "/js/views/checkin.js",
   "/js/views/connect.js",
   "/js/views/connections.js",
   "/js/views/contact-form.js",
   "/js/views/event-form.js",
+  "/js/views/failed-list.js",
   "/js/views/home.js",
   "/js/views/import.js",
   "/js/views/not-found.js",
+  "/js/views/poster.js",
   "/js/views/print.js",
   "/js/views/profile.js",
   "/js/views/scan.js",

@@ -8,12 +8,14 @@ import { outboxEvents } from "./outbox/storage.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
 import * as badge from "./views/badge.js";
+import * as checkin from "./views/checkin.js";
 import * as connect from "./views/connect.js";
 import * as connections from "./views/connections.js";
 import * as eventForm from "./views/event-form.js";
 import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
 import * as notFound from "./views/not-found.js";
+import * as poster from "./views/poster.js";
 import * as print from "./views/print.js";
 import * as profile from "./views/profile.js";
 import * as scan from "./views/scan.js";
@@ -28,6 +30,9 @@ const ROUTES = [
   [/^\/events\/([a-z0-9-]+)\/badge$/, badge, true],
   [/^\/events\/([a-z0-9-]+)\/scan$/, scan, true],
   [/^\/events\/([a-z0-9-]+)\/connections$/, connections, true],
+  [/^\/events\/([a-z0-9-]+)\/checkin$/, checkin, true],
+  // A room's poster: its QR is upper case too.
+  [/^\/[rR]\/([0-9A-Za-z-]+)\/?$/, poster, true],
   // A badge's QR URL is upper case (compact QR mode); typed links may be lower case.
   [/^\/[bB]\/([0-9A-Za-z-]+)\/?$/, connect, true],
   [/^\/organize\/new$/, eventForm, true],
@@ -212,7 +217,9 @@ function watchOutbox() {
       link.href = `/signin?next=${encodeURIComponent(window.location.pathname)}`;
     } else if (slug) {
       label(link, "sync.see_failed");
-      link.href = `/events/${slug}/connections`;
+      // Staff find their refused check-ins on the check-in screen; everything else with connections.
+      const staffWrite = failed[0].op.kind.startsWith("checkin") && !failed[0].op.poster;
+      link.href = `/events/${slug}/${staffWrite ? "checkin" : "connections"}`;
     }
   });
 }

@@ -71,16 +71,16 @@ export async function refreshDirectories(events) {
   for (const event of events) await refreshDirectory(event).catch(() => {});
 }
 
-function fromBase64url(text) {
+export function fromBase64url(text) {
   const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
   return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 
-function toBase64url(bytes) {
+export function toBase64url(bytes) {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-async function hmac(salt, message) {
+export async function hmac(salt, message) {
   const key = await crypto.subtle.importKey("raw", salt, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(message)));
 }

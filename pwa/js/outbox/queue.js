@@ -262,7 +262,7 @@ async function flushNow() {
     noBackoff();
     size = Math.min(BATCH, size * 2);
     await settle(batch, answer.results ?? []);
-    outboxEvents.dispatchEvent(new CustomEvent("settled"));
+    outboxEvents.dispatchEvent(new CustomEvent("settled", { detail: { results: answer.results ?? [] } }));
     await notify();
     if (!answer.results?.length) {
       retryLater();

@@ -3,16 +3,18 @@
 //
 // Stores: "ops" (writes waiting to sync, oldest first), "failed" (writes refused for good, with the
 // reason), "contacts" (my contacts as this phone knows them, one record per person) and
-// "directories" (the sealed cards of each event, per account). Everything kept here belongs to one
+// "directories" (the sealed cards of each event, per account), "stafflists" (what a check-in phone
+// keeps to answer offline, per account and event) and "checkins" (the check-ins made on this
+// phone, for "already" and undo while offline). Everything kept here belongs to one
 // account: it is stored with the signed-in person's e-mail and only ever shown or sent for them, so
 // on a shared phone nobody sees or sends someone else's.
 import { state } from "../state.js";
 
 const DB_NAME = "enlace-outbox";
-const DB_VERSION = 3;
+const DB_VERSION = 4;
 
 /** Notifications: "change" (pending count or could-not-sync list changed), "settled" (the server
- * answered some operations: what it lists changed), "signin" (sign in again), "account" (the
+ * answered some operations, its answers in `detail.results`: what it lists changed), "signin" (sign in again), "account" (the
  * session is someone else's now), "blocked" (an older version in another tab holds the database). */
 export const outboxEvents = new EventTarget();
 
@@ -110,6 +112,10 @@ export function openDb() {
           db.createObjectStore("directories", { keyPath: ["account", "event"] });
         }
         if (event.oldVersion >= 1 && event.oldVersion < 3) upgradeContactKeys(request.transaction);
+        if (event.oldVersion < 4) {
+          db.createObjectStore("stafflists", { keyPath: ["account", "event"] });
+          db.createObjectStore("checkins", { keyPath: "id" });
+        }
       };
       request.onsuccess = () => {
         const db = request.result;

@@ -45,3 +45,17 @@ export function tokenFromScan(text) {
   if (trimmed.includes("/") || trimmed.length > 2 * TOKEN_LENGTH) return null;
   return normalizeToken(trimmed);
 }
+
+const POSTER_PATH = /^\/r\/([0-9a-z-]+)\/?$/i;
+
+/** The token of a room's poster in what a camera read (its URL, any host, /R/ or /r/); else null. */
+export function posterFromScan(text) {
+  let url;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return null;
+  }
+  const found = url.pathname.match(POSTER_PATH);
+  return found ? normalizeToken(found[1]) : null;
+}

@@ -2,12 +2,12 @@
 // with me (connect back), and the operations that could not sync, with their reasons.
 import { ApiError, api } from "../api.js";
 import { announce, h, newId } from "../dom.js";
-import { reasonKey } from "../i18n.js";
 import { keyOf, phoneContacts, saveConnectionList, savedConnectionList } from "../outbox/contacts.js";
-import { couldNotSync, dismissFailed, queue } from "../outbox/queue.js";
+import { queue } from "../outbox/queue.js";
 import { outboxEvents } from "../outbox/storage.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
+import { failedList } from "./failed-list.js";
 import { PRESET_TAGS, noteForm, tagLabel, target } from "./contact-form.js";
 
 function when(iso) {
@@ -87,48 +87,6 @@ function redrawKeepingPlace(section, draw) {
     if (details && open.has(card.dataset.key)) details.open = true;
     if (focused !== undefined && card.dataset.key === focused) (details?.open ? details.querySelector("summary") : card).focus();
   }
-}
-
-function failedList(slug) {
-  const section = h("section", { class: "stack", "aria-labelledby": "failed-title", hidden: true });
-  async function draw() {
-    const failed = (await couldNotSync()).filter((item) => item.op.event === slug);
-    section.hidden = !failed.length;
-    section.replaceChildren(
-      h("h2", { id: "failed-title", tabindex: "-1", t: "sync.failed_title" }),
-      h("p", { class: "muted", t: "sync.failed_intro" }),
-      h(
-        "ul",
-        { class: "cards failed-list" },
-        failed.map((item) => {
-          const whatId = newId("failed");
-          return h(
-            "li",
-            { class: "card" },
-            h("p", { id: whatId, class: "failed-what", t: [`sync.kind.${item.op.kind}`, { when: when(item.op.at) }] }),
-            h("p", { class: "failed-reason", t: reasonKey(item.reason) }),
-            item.field ? h("p", { class: "muted", t: ["sync.field", { field: item.field }] }) : null,
-            h("button", {
-              type: "button",
-              t: "sync.dismiss",
-              // Each Dismiss says which change it dismisses.
-              "aria-describedby": whatId,
-              on: {
-                click: async () => {
-                  await dismissFailed(item.id);
-                  await draw();
-                  const next = section.hidden ? document.querySelector("h1") : section.querySelector("h2");
-                  next?.focus();
-                },
-              },
-            }),
-          );
-        }),
-      ),
-    );
-  }
-  draw();
-  return { el: section, draw };
 }
 
 /** One of my connections: what I know of them, my note and tags (editable), and Remove. */

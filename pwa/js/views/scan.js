@@ -4,7 +4,7 @@ import { announce, h } from "../dom.js";
 import { clearFieldErrors, field, showFieldError } from "../fields.js";
 import { label } from "../i18n.js";
 import { refreshDirectory } from "../outbox/directory.js";
-import { readCode, tokenFromScan } from "../outbox/tokens.js";
+import { posterFromScan, readCode, tokenFromScan } from "../outbox/tokens.js";
 import { createScanner } from "../scanner.js";
 import { state } from "../state.js";
 
@@ -88,6 +88,15 @@ export async function render(container, { params, navigate }) {
     const token = tokenFromScan(text);
     if (token) {
       open(token);
+      return;
+    }
+    // A room's poster: check in to the session there.
+    const poster = posterFromScan(text);
+    if (poster) {
+      opening = true;
+      scanner.stop();
+      navigator.vibrate?.(60);
+      navigate(`/R/${poster}`);
       return;
     }
     const now = Date.now();

@@ -1,0 +1,263 @@
+"""Check-in mode: the staff scanner answers every outcome, offline check-ins sync once, and an
+attendee checks in to a session by a room's poster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.badges import qr
+from api.badges.tokens import new_token
+from api.db import create_engine, session_factory, transaction
+from api.models import Checkin, Event, EventSession, Poster
+from tests.browser.harness import (
+    ATTENDEE,
+    STAFF,
+    Pages,
+    describe_violations,
+    fake_camera_browser,
+    horizontal_overflow,
+    open_app,
+    run_axe,
+    screenshot,
+    wait_for_service_worker,
+    wait_until,
+)
+from tests.browser.screens import api_get
+from tests.browser.test_scanner import badge_of_another_attendee, on_white_frame, reissue
+from tests.conftest import make_settings, run_coroutine
+
+CHECKIN = "/events/demo/checkin"
+FPS = 10
+# Every answer the screen gives, recorded as it appears (the answer hides after a few seconds).
+RECORD_ANSWERS = """(() => {
+  window.checkinAnswers = [];
+  new MutationObserver(() => {
+    const shown = document.querySelector(".checkin-result:not([hidden]) .checkin-outcome");
+    const text = shown?.textContent;
+    if (text && window.checkinAnswers.at(-1) !== text) window.checkinAnswers.push(text);
+    if (!shown && window.checkinAnswers.at(-1) !== "") window.checkinAnswers.push("");
+  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+})();"""
+
+
+def write_frames(path: Path, scenes: list[tuple[Image.Image, float]]) -> Path:
+    """A Y4M video (4:2:0, grey) showing each image for its seconds, for the fake camera."""
+    first = scenes[0][0]
+    width, height = first.size
+    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        for image, seconds in scenes:
+            picture = b"FRAME\n" + image.convert("L").tobytes() + chroma
+            for _ in range(round(seconds * FPS)):
+                out.write(picture)
+    return path
+
+
+def badge_frame(url: str) -> Image.Image:
+    return on_white_frame(qr.to_image(qr.encode(url), scale=8))
+
+
+def in_database(database_url: str, tmp_path: Path, work: Any) -> Any:
+    """Run `work(session)` on the live server's database."""
+
+    async def run() -> Any:
+        engine = create_engine(make_settings(database_url, tmp_path))
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return run_coroutine(run())
+
+
+def assert_fits(page: Page) -> None:
+    page.wait_for_timeout(50)
+    layout = horizontal_overflow(page)
+    assert layout["scrollWidth"] <= layout["width"] and not layout["wide"], layout
+
+
+def staff_page(pages: Pages, **options: Any) -> Page:
+    return open_app(pages.new(STAFF, language="en", **options), CHECKIN)
+
+
+def test_the_staff_scanner_answers_each_outcome_at_a_glance(pages: Pages, tmp_path: Path) -> None:
+    first, first_badge = badge_of_another_attendee(pages, 10)
+    second, replaced = badge_of_another_attendee(pages, 11)
+    organizer = open_app(pages.new("organizadora@example.org", language="en"), "/")
+    reissue(organizer, second)  # `replaced` no longer opens anything
+    blank = Image.new("L", (640, 480), 255)
+    video = write_frames(
+        tmp_path / "door.y4m",
+        [
+            (badge_frame(first_badge["url"]), 1.0),
+            (blank, 4.0),
+            (badge_frame(first_badge["url"]), 1.0),  # the same person again: already
+            (blank, 1.0),
+            (badge_frame(replaced["url"]), 1.0),
+            (blank, 1.0),
+            (badge_frame(f"{pages.server.url}/B/{new_token()}".upper()), 1.0),
+            (blank, 1.0),
+        ],
+    )
+    with fake_camera_browser(video) as camera:
+        page = pages.new(STAFF, language="en", browser=camera, permissions=["camera"])
+        page.add_init_script(RECORD_ANSWERS)
+        open_app(page, CHECKIN)
+        expect(page.get_by_text("List of 301 people on this phone")).to_be_visible()
+        page.get_by_label("Entrance").check()
+        page.get_by_role("button", name="Start scanning").click()
+        expect(page.locator(".checkin-here")).to_have_text("Checking in at: Entrance")
+
+        expect(page.locator(".checkin-result")).to_contain_text(first["name"], timeout=15_000)
+        expect(page.locator(".checkin-result")).to_have_class("checkin-result checkin-good")
+        screenshot(page, "checkin-checked-in-en-390")
+        wanted = {
+            "Checked in",
+            "Already checked in",
+            "Replaced badge",
+            "Unknown badge",
+        }
+        wait_until(lambda: wanted <= set(page.evaluate("window.checkinAnswers")), 30)
+        answers = [a for a in page.evaluate("window.checkinAnswers") if a]
+        assert answers[:4] == [
+            "Checked in",
+            "Already checked in",
+            "Replaced badge",
+            "Unknown badge",
+        ]
+        expect(page.get_by_role("heading", name="Checked in on this phone")).to_be_visible()
+        page.context.close()
+
+
+def test_a_check_in_made_offline_by_name_syncs_once_and_can_be_undone(
+    pages: Pages, database_url: str, tmp_path: Path
+) -> None:
+    person = api_get(
+        open_app(pages.new("organizadora@example.org", language="en"), "/"),
+        "/api/events/demo/attendees?limit=20",
+    )["items"][12]
+    page = staff_page(pages, service_workers="allow")
+    wait_for_service_worker(page)
+    expect(page.get_by_text("List of 301 people on this phone")).to_be_visible()
+    page.get_by_role("button", name="Start scanning").click()
+
+    page.context.set_offline(True)
+    page.get_by_label("Name or organization").fill(person["name"])
+    match = page.locator(".checkin-matches li").filter(has_text=person["name"]).first
+    match.get_by_role("button", name="Check in").click()
+    result = page.locator(".checkin-result")
+    expect(result).to_contain_text("Checked in")
+    expect(result).to_contain_text(person["name"])
+    expect(page.locator("#sync-status")).to_have_text("1 waiting to sync")
+    result.get_by_role("button", name="Next").click()
+    # Again while still offline: the phone remembers what it checked in itself.
+    match.get_by_role("button", name="Check in").click()
+    expect(result).to_contain_text("Already checked in")
+    result.get_by_role("button", name="Next").click()
+
+    page.context.set_offline(False)
+    expect(page.locator("#sync-status")).to_be_hidden(timeout=15_000)
+
+    async def rows(session: AsyncSession) -> list[tuple[str, bool, bool]]:
+        found = await session.execute(
+            select(Checkin.outcome, Checkin.offline, Checkin.undone_at.is_not(None))
+            .where(Checkin.attendee_id == person["id"])
+            .order_by(Checkin.id)
+        )
+        return [tuple(row) for row in found]
+
+    assert in_database(database_url, tmp_path, rows) == [
+        ("checked_in", True, False),
+        ("already", True, False),
+    ]
+    recent = page.locator(".checkin-recent li").first
+    recent.get_by_role("button", name="Undo").click()
+    expect(result).to_contain_text("Check-in undone")
+    wait_until(lambda: in_database(database_url, tmp_path, rows)[1][2] is True, 10)
+    page.context.close()
+
+
+def test_an_attendee_checks_in_by_the_poster_at_a_rooms_door(
+    pages: Pages, database_url: str, tmp_path: Path
+) -> None:
+    token = new_token()
+
+    async def poster_now(session: AsyncSession) -> str:
+        # A session running now in a room of its own, and that room's poster.
+        from datetime import UTC, datetime, timedelta
+
+        event = await session.scalar(select(Event).where(Event.slug == "demo"))
+        assert event is not None
+        now = datetime.now(UTC)
+        session.add(
+            EventSession(
+                event_id=event.id,
+                title="Taller de datos abiertos",
+                room="Sala Poster",
+                starts_at=now - timedelta(minutes=10),
+                ends_at=now + timedelta(minutes=50),
+            )
+        )
+        session.add(Poster(event_id=event.id, room="Sala Poster", token=token))
+        return token
+
+    in_database(database_url, tmp_path, poster_now)
+    page = open_app(pages.new(ATTENDEE, language="en"), f"/R/{token}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check in: Sala Poster")
+    status = page.locator("#main .message")
+    expect(status).to_contain_text(
+        "You are checked in to “Taller de datos abiertos” (Sala Poster).", timeout=15_000
+    )
+    violations = run_axe(page)
+    assert not violations, describe_violations(violations)
+    screenshot(page, "poster-checked-in-en-390")
+
+    async def attendance(session: AsyncSession) -> int:
+        return int(
+            await session.scalar(
+                select(func.count()).select_from(Checkin).where(Checkin.method == "poster")
+            )
+            or 0
+        )
+
+    assert in_database(database_url, tmp_path, attendance) == 1
+    # Opened again (a reload): the answer given is shown, nothing is checked in twice.
+    page.reload()
+    expect(page.locator("#main .message")).to_contain_text("You are checked in")
+    assert in_database(database_url, tmp_path, attendance) == 1
+    page.context.close()
+
+
+def test_the_check_in_screens_are_accessible_and_fit_at_320_px_with_200_percent_text(
+    pages: Pages,
+) -> None:
+    for language in ("en", "es"):
+        page = pages.new(STAFF, language=language, viewport={"width": 320, "height": 700})
+        open_app(page, CHECKIN)
+        page.evaluate("document.documentElement.style.fontSize = '200%'")
+        violations = run_axe(page)
+        assert not violations, describe_violations(violations)
+        assert_fits(page)
+        screenshot(page, f"checkin-place-{language}-320-200")
+        page.get_by_role(
+            "button", name="Start scanning" if language == "en" else "Empezar a escanear"
+        ).click()
+        search = page.get_by_label(
+            "Name or organization" if language == "en" else "Nombre u organización"
+        )
+        search.fill("a")
+        page.locator(".checkin-matches li").first.get_by_role("button").click()
+        expect(page.locator(".checkin-result")).to_be_visible()
+        violations = run_axe(page)
+        assert not violations, describe_violations(violations)
+        assert_fits(page)
+        screenshot(page, f"checkin-answer-{language}-320-200")
+        page.context.close()
