@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -249,6 +249,68 @@ def _summary(samples: list[float], seconds: float) -> dict[str, float]:
     }
 
 
+async def compare_ingest(
+    app: Any,
+    port: int,
+    cookies: list[str],
+    sync_body: Callable[[str], dict[str, Any]],
+    baseline: tuple[str, Callable[[str], dict[str, Any]]],
+    targets: Callable[[int], list[str]],
+) -> dict[str, object]:
+    """Serve `app` and load it from CLIENTS connections, first with one request per target to
+    the baseline endpoint (`baseline`: its path and body), then to POST /api/sync (one
+    operation per request, `sync_body`); each client signs in with a cookie of its own."""
+    async with serving(app, port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        writer.close()
+        csrf = head.split("csrftoken=", 1)[1].split(";", 1)[0]
+        baseline_path, baseline_body = baseline
+        sync_requests = [
+            [
+                _request(
+                    "/api/sync",
+                    port,
+                    cookies[client],
+                    csrf,
+                    json.dumps({"operations": [sync_body(t)]}).encode(),
+                )
+                for t in targets(client)
+            ]
+            for client in range(CLIENTS)
+        ]
+        baseline_requests = [
+            [
+                _request(
+                    baseline_path,
+                    port,
+                    cookies[CLIENTS + client],
+                    csrf,
+                    json.dumps(baseline_body(t)).encode(),
+                )
+                for t in targets(client)
+            ]
+            for client in range(CLIENTS)
+        ]
+        loop = asyncio.get_running_loop()
+        context = multiprocessing.get_context("spawn")
+        results = {}
+        with context.Pool(1) as pool:
+            for label, requests in (("baseline", baseline_requests), ("sync", sync_requests)):
+                samples = await loop.run_in_executor(
+                    None, pool.apply, run_clients, (port, requests, INGEST_SECONDS)
+                )
+                results[label] = _summary(samples, INGEST_SECONDS)
+    return {
+        "clients": CLIENTS,
+        "seconds": INGEST_SECONDS,
+        "baseline": results["baseline"],
+        "sync": results["sync"],
+        "speedup": round(results["sync"]["per_s"] / results["baseline"]["per_s"], 2),
+    }
+
+
 async def bench_ingest() -> dict[str, object]:
     """One scan per request to /api/sync (grouped commits) against commit-per-scan."""
     with tempfile.TemporaryDirectory() as folder:
@@ -259,59 +321,19 @@ async def bench_ingest() -> dict[str, object]:
         # (its cost is measured) but high enough not to refuse the load.
         app = create_app(msgspec.structs.replace(settings, sync_rate_per_minute=10_000_000))
         app.register(commit_per_scan)
-        async with serving(app, port):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-            head = (await reader.readuntil(b"\r\n\r\n")).decode()
-            writer.close()
-            csrf = head.split("csrftoken=", 1)[1].split(";", 1)[0]
-            per_request = 2000  # distinct scans per client before it cycles (then they merge)
+        per_request = 2000  # distinct scans per client before it cycles (then they merge)
 
-            def targets(client: int) -> list[str]:
-                return [tokens[_other(client * 531 + k)] for k in range(per_request)]
+        def targets(client: int) -> list[str]:
+            return [tokens[_other(client * 531 + k)] for k in range(per_request)]
 
-            sync_requests = [
-                [
-                    _request(
-                        "/api/sync",
-                        port,
-                        cookies[client],
-                        csrf,
-                        json.dumps({"operations": [operation("scan", scanned=t)]}).encode(),
-                    )
-                    for t in targets(client)
-                ]
-                for client in range(CLIENTS)
-            ]
-            baseline_requests = [
-                [
-                    _request(
-                        "/bench/commit-per-scan",
-                        port,
-                        cookies[CLIENTS + client],
-                        csrf,
-                        json.dumps({"event": "bench", "scanned": t}).encode(),
-                    )
-                    for t in targets(client)
-                ]
-                for client in range(CLIENTS)
-            ]
-            loop = asyncio.get_running_loop()
-            context = multiprocessing.get_context("spawn")
-            results = {}
-            with context.Pool(1) as pool:
-                for label, requests in (("baseline", baseline_requests), ("sync", sync_requests)):
-                    samples = await loop.run_in_executor(
-                        None, pool.apply, run_clients, (port, requests, INGEST_SECONDS)
-                    )
-                    results[label] = _summary(samples, INGEST_SECONDS)
-    return {
-        "clients": CLIENTS,
-        "seconds": INGEST_SECONDS,
-        "baseline": results["baseline"],
-        "sync": results["sync"],
-        "speedup": round(results["sync"]["per_s"] / results["baseline"]["per_s"], 2),
-    }
+        return await compare_ingest(
+            app,
+            port,
+            cookies,
+            lambda token: operation("scan", scanned=token),
+            ("/bench/commit-per-scan", lambda token: {"event": "bench", "scanned": token}),
+            targets,
+        )
 
 
 if __name__ == "__main__":
