@@ -66,8 +66,19 @@ def _in(name: str) -> Any:
     return bindparam(name, expanding=True)
 
 
-BADGES = select(Badge.token, Badge.event_id, Badge.attendee_id, Badge.revoked_at).where(
-    Badge.token.in_(_in("tokens"))
+# With the person's name: most groups then need no other read of people.
+BADGES = (
+    select(
+        Badge.token,
+        Badge.event_id,
+        Badge.attendee_id,
+        Badge.revoked_at,
+        Attendee.id,
+        Attendee.name,
+        Attendee.organization,
+    )
+    .outerjoin(Attendee, Attendee.id == Badge.attendee_id)
+    .where(Badge.token.in_(_in("tokens")))
 )
 PEOPLE = select(Attendee.id, Attendee.event_id, Attendee.name, Attendee.organization).where(
     Attendee.id.in_(_in("ids"))
@@ -115,6 +126,14 @@ class Attempt:
     at: datetime
     method: str
     by_account_id: int | None
+
+
+@dataclass(slots=True, frozen=True)
+class Person:
+    id: int
+    event_id: int
+    name: str
+    organization: str
 
 
 @dataclass(slots=True, frozen=True)
@@ -197,12 +216,13 @@ class CheckinBatch:
     def __init__(self, group: Group) -> None:
         self.group = group
         self.badges: dict[str, SeenBadge] = {}
-        self.people: dict[int, Any] = {}
+        self.people: dict[int, Person] = {}
         self.sessions: dict[int, Any] = {}
         self.posters: dict[str, Room] = {}
         self.rooms: dict[Room, list[Any]] = {}
         self.registered: set[tuple[int, int]] = set()
         self.counted: dict[tuple[int, int | None], list[Attempt]] = {}
+        self.counted_for: set[int] = set()  # people whose counted check-ins are loaded
         self.by_op: dict[str, Attempt] = {}
 
     def load(
@@ -217,6 +237,8 @@ class CheckinBatch:
                 self.badges[row.token] = SeenBadge(
                     row.event_id, row.attendee_id, row.revoked_at is not None
                 )
+                if row.id is not None:
+                    self.people[row.id] = Person(row.id, row.event_id, row.name, row.organization)
         posters = {t for op in checkins if op.poster and (t := poster_token(op.poster))}
         if posters:
             for poster in conn.execute(POSTERS, {"tokens": list(posters)}):
@@ -254,12 +276,15 @@ class CheckinBatch:
             self.registered = {(session_id, person) for session_id, person in pairs}
 
     def _load_people(self, people: set[int]) -> None:
-        missing = list(people - set(self.people))
+        conn = self.group.conn
+        unknown = list(people - set(self.people))
+        if unknown:
+            for row in conn.execute(PEOPLE, {"ids": unknown}):
+                self.people[row.id] = Person(*row)
+        missing = list(people - self.counted_for)
         if not missing:
             return
-        conn = self.group.conn
-        for row in conn.execute(PEOPLE, {"ids": missing}):
-            self.people[row.id] = row
+        self.counted_for.update(missing)
         for op_id, event_id, person, session_id, at, method, by in conn.execute(
             COUNTED_FOR, {"people": missing}
         ):
@@ -423,7 +448,7 @@ class CheckinBatch:
         missing = list(people - set(self.people))
         if missing:
             for row in self.group.conn.execute(PEOPLE, {"ids": missing}):
-                self.people[row.id] = row
+                self.people[row.id] = Person(*row)
         places = {r["place"] for r in results if isinstance(r.get("place"), int)}
         if places - set(self.sessions):
             found = self.group.conn.execute(SESSIONS, {"ids": list(places - set(self.sessions))})
