@@ -3,6 +3,8 @@ attendee checks in to a session by a room's poster."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -185,15 +187,11 @@ def test_a_check_in_made_offline_by_name_syncs_once_and_can_be_undone(
     page.context.close()
 
 
-def test_an_attendee_checks_in_by_the_poster_at_a_rooms_door(
-    pages: Pages, database_url: str, tmp_path: Path
-) -> None:
+def poster_of_a_session_now(database_url: str, tmp_path: Path, room: str) -> str:
+    """A session running now in `room` of the demo event, and that room's poster token."""
     token = new_token()
 
-    async def poster_now(session: AsyncSession) -> str:
-        # A session running now in a room of its own, and that room's poster.
-        from datetime import UTC, datetime, timedelta
-
+    async def work(session: AsyncSession) -> None:
         event = await session.scalar(select(Event).where(Event.slug == "demo"))
         assert event is not None
         now = datetime.now(UTC)
@@ -201,15 +199,36 @@ def test_an_attendee_checks_in_by_the_poster_at_a_rooms_door(
             EventSession(
                 event_id=event.id,
                 title="Taller de datos abiertos",
-                room="Sala Poster",
+                room=room,
                 starts_at=now - timedelta(minutes=10),
                 ends_at=now + timedelta(minutes=50),
             )
         )
-        session.add(Poster(event_id=event.id, room="Sala Poster", token=token))
-        return token
+        session.add(Poster(event_id=event.id, room=room, token=token))
 
-    in_database(database_url, tmp_path, poster_now)
+    in_database(database_url, tmp_path, work)
+    return token
+
+
+def poster_check_ins(database_url: str, tmp_path: Path, room: str) -> int:
+    async def work(session: AsyncSession) -> int:
+        found = await session.scalar(
+            select(func.count())
+            .select_from(Checkin)
+            .join(EventSession, EventSession.id == Checkin.session_id)
+            .where(Checkin.method == "poster", EventSession.room == room)
+        )
+        return int(found or 0)
+
+    count: int = in_database(database_url, tmp_path, work)
+    return count
+
+
+def test_an_attendee_checks_in_by_the_poster_at_a_rooms_door(
+    pages: Pages, database_url: str, tmp_path: Path
+) -> None:
+    token = poster_of_a_session_now(database_url, tmp_path, "Sala Poster")
+    # The phone's camera app opens the poster's address.
     page = open_app(pages.new(ATTENDEE, language="en"), f"/R/{token}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Check in: Sala Poster")
     status = page.locator("#main .message")
@@ -219,21 +238,33 @@ def test_an_attendee_checks_in_by_the_poster_at_a_rooms_door(
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
     screenshot(page, "poster-checked-in-en-390")
-
-    async def attendance(session: AsyncSession) -> int:
-        return int(
-            await session.scalar(
-                select(func.count()).select_from(Checkin).where(Checkin.method == "poster")
-            )
-            or 0
-        )
-
-    assert in_database(database_url, tmp_path, attendance) == 1
+    assert poster_check_ins(database_url, tmp_path, "Sala Poster") == 1
     # Opened again (a reload): the answer given is shown, nothing is checked in twice.
     page.reload()
     expect(page.locator("#main .message")).to_contain_text("You are checked in")
-    assert in_database(database_url, tmp_path, attendance) == 1
+    assert poster_check_ins(database_url, tmp_path, "Sala Poster") == 1
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    page.set_viewport_size({"width": 320, "height": 700})
+    assert_fits(page)
     page.context.close()
+
+
+def test_the_apps_scanner_reads_a_poster_and_checks_in(
+    pages: Pages, database_url: str, tmp_path: Path
+) -> None:
+    token = poster_of_a_session_now(database_url, tmp_path, "Sala Escáner")
+    video = write_frames(
+        tmp_path / "poster.y4m", [(badge_frame(f"{pages.server.url}/R/{token}".upper()), 2.0)]
+    )
+    with fake_camera_browser(video) as camera:
+        page = pages.new(ATTENDEE, language="es", browser=camera, permissions=["camera"])
+        open_app(page, "/events/demo/scan")
+        expect(page).to_have_url(re.compile(rf"/R/{token}$"), timeout=15_000)
+        expect(page.locator("#main .message")).to_contain_text(
+            "Entrada registrada en «Taller de datos abiertos» (Sala Escáner).", timeout=15_000
+        )
+        page.context.close()
+    assert poster_check_ins(database_url, tmp_path, "Sala Escáner") == 1
 
 
 def test_the_check_in_screens_are_accessible_and_fit_at_320_px_with_200_percent_text(
