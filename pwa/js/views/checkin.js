@@ -19,6 +19,7 @@ const MATCHES_SHOWN = 20;
 const TONE = {
   checked_in: "good",
   already: "warn",
+  queued: "warn",
   undone: "warn",
   unknown_badge: "bad",
   revoked: "bad",
@@ -157,9 +158,12 @@ export async function render(container, { params }) {
   let lastToken = "";
   let lastSeen = 0;
 
+  let shownOpId = null; // the check-in whose answer is on screen
+
   function showResult(outcome, { person = null, firstAt = null, opId = null, corrected = false } = {}) {
     const tone = TONE[outcome] ?? "bad";
     clearTimeout(hideTimer);
+    shownOpId = opId;
     result.className = `checkin-result checkin-${tone}`;
     result.hidden = false;
     const heading = h("p", { class: "checkin-outcome", t: `checkin.outcome.${outcome}` });
@@ -192,11 +196,8 @@ export async function render(container, { params }) {
   }
 
   async function checkIn(who) {
-    if (!index) {
-      showResult("unknown_badge");
-      return;
-    }
-    const verdict = await judge(index, local, who, place);
+    // Without the list (never online on this phone yet) the server judges the check-in later.
+    const verdict = index ? await judge(index, local, who, place) : { outcome: "queued" };
     const op = { kind: "checkin", event: slug, place: place === "entrance" ? "entrance" : Number(place), offline: !navigator.onLine };
     if (who.token) op.scanned = who.token;
     else op.attendee = who.attendee;
@@ -249,9 +250,15 @@ export async function render(container, { params }) {
       const reason = answer.reason === "duplicate" ? answer.original_reason : answer.reason;
       if (reason && reason !== record.outcome) {
         record.outcome = reason;
+        record.attendee = answer.attendee ?? record.attendee;
+        record.name = answer.name ?? record.name;
         if (answer.status !== "applied") await markUndone(record.id);
+        else if (!record.undone) await keepCheckin(record);
         local = await localCheckins(slug);
-        if (!result.hidden) showResult(reason, { person: index?.people.get(answer.attendee) ?? null, corrected: true });
+        if (!result.hidden && shownOpId === record.id) {
+          const person = index?.people.get(answer.attendee) ?? (answer.name ? { name: answer.name, organization: answer.organization } : null);
+          showResult(reason, { person, opId: record.id, corrected: true });
+        }
         drawRecent();
         loadList(true).catch(() => {});
       }
