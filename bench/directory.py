@@ -41,7 +41,7 @@ from api.auth.service import start_login_session
 from api.db import session_factory, transaction
 from api.dependencies import SESSION_COOKIE, AppSettings, DbSession
 from api.models import Account, Attendee, Badge
-from bench.local import add_people_with_badges, free_port, serving, sqlite_with_event
+from bench.local import add_people_with_badges, csrf_token, free_port, serving, sqlite_with_event
 
 ATTENDEES = 10_000
 PHONES = 50
@@ -205,11 +205,7 @@ async def bench_directory() -> dict[str, Any]:
         app = create_app(settings)
         app.register(old_directory)
         async with serving(app, port):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-            head = (await reader.readuntil(b"\r\n\r\n")).decode()
-            writer.close()
-            csrf = head.split("csrftoken=", 1)[1].split(";", 1)[0]
+            csrf = await csrf_token(port)
             health = f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
             phone = cookies[0]
 

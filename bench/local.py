@@ -83,3 +83,12 @@ async def add_people_with_badges(
     ]
     await session.execute(insert(Attendee), people)
     await issue_missing_badges(session, event_id)
+
+
+async def csrf_token(port: int) -> str:
+    """The CSRF cookie the server at `port` hands out (on any GET), for raw requests."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    head = (await reader.readuntil(b"\r\n\r\n")).decode()
+    writer.close()
+    return head.split("csrftoken=", 1)[1].split(";", 1)[0]

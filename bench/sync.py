@@ -42,7 +42,7 @@ from api.models import Account, Attendee, Badge, Connection, SyncOperation, utcn
 from api.settings import Settings
 from api.sync.engine import SyncEngine, SyncRequest
 from api.sync.writers import GroupCommitWriter
-from bench.local import add_people_with_badges, free_port, serving, sqlite_with_event
+from bench.local import add_people_with_badges, csrf_token, free_port, serving, sqlite_with_event
 
 ATTENDEES = 20_000
 SCANNERS = 100
@@ -261,11 +261,7 @@ async def compare_ingest(
     the baseline endpoint (`baseline`: its path and body), then to POST /api/sync (one
     operation per request, `sync_body`); each client signs in with a cookie of its own."""
     async with serving(app, port):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
-        head = (await reader.readuntil(b"\r\n\r\n")).decode()
-        writer.close()
-        csrf = head.split("csrftoken=", 1)[1].split(";", 1)[0]
+        csrf = await csrf_token(port)
         baseline_path, baseline_body = baseline
         sync_requests = [
             [
