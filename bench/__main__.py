@@ -21,6 +21,7 @@ STARTER_MS_TARGET = 1.0
 DIRECTORY_REFRESH_MS_TARGET = 5.0  # an unchanged refresh: a 304
 DIRECTORY_DELTA_SHARE_TARGET = 0.02  # a refresh after 10 changes, against the whole directory
 DIRECTORY_HEALTH_P99_MS_TARGET = 100  # while 50 phones refresh at once
+CHECKIN_INGEST_SPEEDUP_TARGET = 6.0  # one check-in per request, against commit-per-check-in
 
 
 def run_module(module: str, *args: str) -> dict[str, object]:
@@ -142,6 +143,22 @@ def directory_benchmark() -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
+def checkin_benchmark() -> list[str]:
+    ingest = run_module("bench.checkin")
+    sync, baseline = ingest["sync"], ingest["baseline"]
+    assert isinstance(sync, dict) and isinstance(baseline, dict)
+    speedup = float(ingest["speedup"])  # type: ignore[arg-type]
+    ok = speedup >= CHECKIN_INGEST_SPEEDUP_TARGET
+    print(
+        f"check-in ingest over HTTP (SQLite, {ingest['clients']} staff phones, one check-in per "
+        f"request) · /api/sync {sync['per_s']}/s p50 {sync['p50_ms']} ms p99 {sync['p99_ms']} ms"
+        f" · commit-per-check-in {baseline['per_s']}/s p99 {baseline['p99_ms']} ms · "
+        f"{speedup:.1f}× (target ≥ {CHECKIN_INGEST_SPEEDUP_TARGET}×) {'ok' if ok else 'MISSED'}"
+    )
+    (RESULTS / "checkin.json").write_text(json.dumps(ingest, indent=2))
+    return [] if ok else ["check-in ingest"]
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     failures = []
@@ -166,6 +183,7 @@ def main() -> int:
     failures += sync_benchmarks()
     failures += starter_benchmark()
     failures += directory_benchmark()
+    failures += checkin_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))
         return 1
