@@ -215,6 +215,7 @@ class CheckinBatch:
 
     def __init__(self, group: Group) -> None:
         self.group = group
+        self.tokens: dict[str, str | None] = {}
         self.badges: dict[str, SeenBadge] = {}
         self.people: dict[int, Person] = {}
         self.sessions: dict[int, Any] = {}
@@ -231,7 +232,7 @@ class CheckinBatch:
         conn = self.group.conn
         ops = [op for _, op in pending]
         checkins = [op for op in ops if isinstance(op, CheckinOp)]
-        tokens = {t for op in checkins if op.scanned and (t := token_from_scan(op.scanned))}
+        tokens = {t for op in checkins if op.scanned and (t := self._token(op.scanned))}
         if tokens:
             for row in conn.execute(BADGES, {"tokens": list(tokens)}):
                 self.badges[row.token] = SeenBadge(
@@ -274,6 +275,12 @@ class CheckinBatch:
         if restricted and people:
             pairs = conn.execute(REGISTERED, {"sessions": restricted, "people": list(people)})
             self.registered = {(session_id, person) for session_id, person in pairs}
+
+    def _token(self, scanned: str) -> str | None:
+        # Read once per group: the same text is read again when its operation is planned.
+        if scanned not in self.tokens:
+            self.tokens[scanned] = token_from_scan(scanned)
+        return self.tokens[scanned]
 
     def _load_people(self, people: set[int]) -> None:
         conn = self.group.conn
@@ -322,7 +329,7 @@ class CheckinBatch:
         method = "badge" if op.scanned is not None else "manual"
         person: int | None
         if op.scanned is not None:
-            token = token_from_scan(op.scanned)
+            token = self._token(op.scanned)
             badge = self.badges.get(token) if token else None
             outcome = badge_outcome(badge, member.event_id, None)
             person = badge.attendee_id if badge is not None and outcome != "unknown_badge" else None
