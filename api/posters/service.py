@@ -32,15 +32,16 @@ async def event_schedule(session: AsyncSession, event: Event) -> list[EventSessi
     return list(found)
 
 
+async def _tokens(session: AsyncSession, event: Event) -> dict[str, str]:
+    rows = await session.execute(
+        select(Poster.room, Poster.token).where(Poster.event_id == event.id)
+    )
+    return {room: token for room, token in rows}
+
+
 async def room_tokens(session: AsyncSession, event: Event, rooms: list[str]) -> dict[str, str]:
     """Each room's poster token; rooms without a poster get one now, others keep theirs."""
-    tokens = dict(
-        (
-            await session.execute(
-                select(Poster.room, Poster.token).where(Poster.event_id == event.id)
-            )
-        ).tuples()
-    )
+    tokens = await _tokens(session, event)
     missing = [room for room in rooms if room not in tokens]
     if missing:
         now = utcnow()
@@ -49,13 +50,7 @@ async def room_tokens(session: AsyncSession, event: Event, rooms: list[str]) -> 
             for room in missing
         ]
         await session.execute(_insert_missing_posters(session), rows)
-        tokens = dict(
-            (
-                await session.execute(
-                    select(Poster.room, Poster.token).where(Poster.event_id == event.id)
-                )
-            ).tuples()
-        )
+        tokens = await _tokens(session, event)
     return {room: tokens[room] for room in rooms}
 
 
