@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "dc775ba37f91";
+const VERSION = "7a956da470c9";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -30,6 +30,7 @@ const SHELL = [
   "/js/views/home.js",
   "/js/views/import.js",
   "/js/views/not-found.js",
+  "/js/views/posters.js",
   "/js/views/print.js",
   "/js/views/profile.js",
   "/js/views/scan.js",
