@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 import zxingcpp
 from click.testing import CliRunner
@@ -17,7 +18,9 @@ from PIL import Image
 from sqlalchemy import delete, select
 
 from api.cli import main
-from api.models import Account, EventRole, EventSession, Poster
+from api.db import create_engine, session_factory, transaction
+from api.models import Account, Event, EventRole, EventSession, Poster
+from api.posters import service
 from api.settings import Settings
 from tests.conftest import (
     add_account,
@@ -296,3 +299,25 @@ def test_the_posters_command_explains_what_is_wrong(
         assert result.exit_code != 0
         assert message in " ".join(result.output.split()), result.output
     assert not out.exists()
+
+
+async def test_two_requests_making_a_rooms_poster_at_once_agree_on_its_token(
+    settings: Settings,
+) -> None:
+    await event_with_rooms(settings)
+    engine = create_engine(settings)
+    factory = session_factory(engine)
+
+    async def make() -> dict[str, str]:
+        async with transaction(factory) as session:
+            event = await session.scalar(select(Event).where(Event.slug == "demo-event"))
+            assert event is not None
+            tokens = await service.room_tokens(session, event, ["Sala A", "Sala B"])
+            await anyio.sleep(0.2)  # keep the transaction open while the other one tries
+            return tokens
+
+    try:
+        first, second = await asyncio.gather(make(), make())
+    finally:
+        await engine.dispose()
+    assert first == second == await posters_in_db(settings)
