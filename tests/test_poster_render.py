@@ -175,6 +175,23 @@ def test_long_names_and_a_full_day_wrap_and_stay_on_the_page(paper: render.Paper
     assert code.side >= 120  # the QR keeps its size whatever the text around it
 
 
+@pytest.mark.parametrize(
+    "room",
+    [
+        "Sala Grande Norte Este",
+        "会议室 王小明 大礼堂 北楼 第三层",
+        "قاعة المؤتمرات الكبرى الشمالية",
+        "X" * 100,
+    ],
+)
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_any_room_name_fits_with_the_qr_and_a_busy_day(room: str, paper: render.Paper) -> None:
+    schedule = [session(f"Sesión {n}", room, 5, 8 + n // 2) for n in range(12)]
+    marks = render.layout_poster(poster(room, schedule), paper)
+    _inside(marks, paper)
+    assert any(isinstance(m, render.Text) and m.source == room for m in marks)
+
+
 def test_the_qr_is_large_on_an_ordinary_poster() -> None:
     for paper in ("a4", "letter"):
         marks = render.layout_poster(poster("Sala A"), paper)  # type: ignore[arg-type]

@@ -115,6 +115,7 @@ class _Column:
 SESSION_SIZE = 14.0
 ROW_GAP = 5.0
 ROWS_BEFORE_THE_QR_SHRINKS = 5
+QR_FLOOR = 0.28  # of the page's height (about 8 cm), however busy the day
 SMALLEST_QR = 150.0  # points with its quiet zone (53 mm): still read from an arm's length
 
 
@@ -137,12 +138,17 @@ def layout_poster(poster: PosterContent, paper: Paper) -> list[Mark]:
     under.rule(after=10)
     under.text("  ·  ".join(poster.day_heading), "bold", (15, 9), 2, after=6)
 
-    # The QR as large as the page allows, leaving room for the first few sessions; at its
-    # largest (a third of the page's height or more) a phone reads it from a few metres.
-    rows = min(len(poster.sessions), ROWS_BEFORE_THE_QR_SHRINKS) or 1
-    reserve = rows * (SESSION_SIZE * LINE_HEIGHT + ROW_GAP) + SESSION_SIZE
-    space = top.bottom - top.y - under.y - reserve
-    outer = max(SMALLEST_QR, min(top.width, height * 0.4, space))
+    # The QR as large as the page allows (four tenths of its height, 11-12 cm: a phone reads it
+    # from a few metres) once the first sessions have their room; a busy day shrinks it down
+    # to a floor, and what does not fit below it is summed up as "and N more".
+    line = SESSION_SIZE * LINE_HEIGHT
+    scratch = _Column(width, height, 0)
+    first = [_session_row(scratch, s) for s in poster.sessions[:ROWS_BEFORE_THE_QR_SHRINKS]]
+    more = line if len(poster.sessions) > len(first) else 0
+    reserve = sum(row.height for row in first) + more if first else 2 * line
+    free = top.bottom - top.y - under.y
+    floor = min(height * QR_FLOOR, free - 2 * line - more)
+    outer = max(SMALLEST_QR, min(top.width, height * 0.4, max(free - reserve, floor)))
     matrix = qr.encode(poster.url)
     module = outer / (matrix.size + 2 * qr.QUIET_ZONE)
     quiet = module * qr.QUIET_ZONE
