@@ -50,6 +50,7 @@ from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
 from api.imports.routes import ImportController
 from api.models import utcnow
+from api.posters.routes import PosterController
 from api.profiles.routes import ProfileController
 from api.settings import NODE_MODULES, Settings, load_settings
 from api.sync.engine import SyncEngine
@@ -283,6 +284,7 @@ def create_app(
             ScanController,
             BadgePrintController,
             AttendeeBadgeController,
+            PosterController,
             sync_route(sync_engine),
             ConnectionController,
             CheckinController,

@@ -24,6 +24,7 @@ from api.imports.schemas import ImportReport
 from api.imports.service import import_attendees, parse_upload
 from api.migrate import upgrade_database
 from api.models import Account, Event
+from api.posters.cli import posters_command
 from api.settings import Settings, SettingsError, load_settings
 
 T = TypeVar("T")
@@ -313,6 +314,9 @@ def fonts_command() -> None:
             "apt-get install fonts-noto-core fonts-noto-cjk (or `make fonts` as root)."
         )
         sys.exit(1)
+
+
+main.add_command(posters_command)
 
 
 def print_report(report: ImportReport) -> None:

@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "34cb275a72b9";
+const VERSION = "da64ce31810a";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -34,6 +34,7 @@ const SHELL = [
   "/js/views/import.js",
   "/js/views/not-found.js",
   "/js/views/poster.js",
+  "/js/views/posters.js",
   "/js/views/print.js",
   "/js/views/profile.js",
   "/js/views/scan.js",

@@ -36,6 +36,7 @@ class PdfWriter:
         self._page_ids: list[int] = []
         self._glyphs: dict[tuple[Face, int], tuple[str, int]] = {}
         self._title = title
+        self._searchable = False
         self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         # Reserved up front so every page can point at them before they are written.
         self._pages_id = self._reserve()
@@ -70,6 +71,19 @@ class PdfWriter:
             self._glyphs[key] = found
         return found[0]
 
+    def searchable(self, text: str, x: float, y: float, size: float) -> str:
+        """Operators giving outlined text its words back (search, copy, screen readers, pdftotext).
+
+        Outlines carry no characters; an invisible space at (`x`, `y`) carries `text` as its
+        /ActualText, which viewers and text extraction read in place of the glyph.
+        """
+        self._searchable = True
+        words = text.encode("utf-16-be").hex().upper()
+        return (
+            f"/Span << /ActualText <FEFF{words}> >> BDC BT 3 Tr /F0 {_fmt(size)} Tf "
+            f"{_fmt(x)} {_fmt(y)} Td ( ) Tj ET EMC"
+        )
+
     def add_page(self, width: float, height: float, content: str) -> None:
         """One page of `width` × `height` points drawn by `content` (PDF operators)."""
         content_id = self._stream("", content.encode("ascii"))
@@ -91,8 +105,14 @@ class PdfWriter:
                 object_id,
             )
             names.append(f"/{name} {object_id} 0 R")
+        font = (
+            " /Font << /F0 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >>"
+            if self._searchable
+            else ""
+        )
         self._object(
-            f"<< /ProcSet [/PDF] /XObject << {' '.join(names)} >> >>".encode(), self._resources_id
+            f"<< /ProcSet [/PDF /Text] /XObject << {' '.join(names)} >>{font} >>".encode(),
+            self._resources_id,
         )
         kids = " ".join(f"{page} 0 R" for page in self._page_ids)
         self._object(

@@ -16,6 +16,7 @@ import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
 import * as notFound from "./views/not-found.js";
 import * as poster from "./views/poster.js";
+import * as posters from "./views/posters.js";
 import * as print from "./views/print.js";
 import * as profile from "./views/profile.js";
 import * as scan from "./views/scan.js";
@@ -38,6 +39,7 @@ const ROUTES = [
   [/^\/organize\/new$/, eventForm, true],
   [/^\/organize\/([a-z0-9-]+)\/import$/, importer, true],
   [/^\/organize\/([a-z0-9-]+)\/badges$/, print, true],
+  [/^\/organize\/([a-z0-9-]+)\/posters$/, posters, true],
   [/^\/organize\/([a-z0-9-]+)$/, eventForm, true],
 ];
 
