@@ -126,7 +126,8 @@ async def test_a_role_of_another_event_or_an_unknown_one_is_not_found(
 
 
 async def event_with_other_organizer(client: AsyncTestClient[Any], settings: Settings) -> int:
-    """The id of the organizer role of `other-event`, which the signed-in organizer has no part in."""
+    """The id of an organizer role in `other-event`, where the signed-in organizer has none."""
+
     async def work(session: Any) -> int:
         event_id = await session.scalar(select(Event.id).where(Event.slug == "other-event"))
         account = Account(email="other.org@example.org")
@@ -184,5 +185,3 @@ async def test_an_attendee_made_staff_keeps_their_ticket_after_removal(
     await client.post("/api/auth/signout")
     await sign_in(client, settings, LUCIA)
     assert (await client.get("/api/events/demo-event")).json()["roles"] == ["attendee"]
-
-
