@@ -8,12 +8,20 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.service import normalize_email
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, Invalid, NotFound
 from api.events.schemas import RegistrationsIn, RegistrationsOut
 from api.models import Attendee, Checkin, Event, EventSession, SessionRegistration
 
 # Ids arrive in the path; PostgreSQL refuses integers past 32 bits at the driver.
 _MAX_ID = 2**31 - 1
+
+
+def _comparable(email: str) -> str:
+    """An address as attendees' are stored; one that does not parse stays as typed (unknown)."""
+    try:
+        return normalize_email(email)
+    except Invalid:
+        return email.strip()
 
 
 async def _session_of(session: AsyncSession, event: Event, session_id: int) -> EventSession:
@@ -58,7 +66,7 @@ async def set_registrations(
 ) -> RegistrationsOut:
     """Replace who is registered for a session; answer the addresses that are not attendees."""
     row = await _session_of(session, event, session_id)
-    wanted = list(dict.fromkeys(normalize_email(e) for e in data.emails if e.strip()))
+    wanted = list(dict.fromkeys(_comparable(e) for e in data.emails if e.strip()))
     found: dict[str, int] = {}
     # Chunked so a long list stays under the databases' bound-parameter limits.
     for start in range(0, len(wanted), 1000):
