@@ -165,7 +165,7 @@ async def test_a_session_without_check_ins_can_still_be_dropped(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     event = await event_with_workshop(client, settings)
-    opening, workshop = event["sessions"]
+    opening = event["sessions"][0]
     await add_checkin(settings, opening["id"])
     response = await client.patch(EVENT, json={"sessions": [opening]})
     assert response.status_code == 200, response.text
