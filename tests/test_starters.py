@@ -10,8 +10,8 @@ from pathlib import Path
 from api.starters.engine import (
     EventIndex,
     Person,
-    VocabularyTerm,
     Visit,
+    VocabularyTerm,
     sessions_in_common,
     starters_for,
 )
