@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "dc775ba37f91";
+const VERSION = "194580a6202a";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -34,6 +34,7 @@ const SHELL = [
   "/js/views/profile.js",
   "/js/views/scan.js",
   "/js/views/signin.js",
+  "/js/views/staff.js",
   "/i18n/en.json",
   "/i18n/es.json",
   "/icons/icon-192.png",
