@@ -137,9 +137,7 @@ def describe(starters: list[Starter]) -> list[StarterOut]:
     ]
 
 
-async def visits(
-    session: AsyncSession, event: Event, attendee_ids: Sequence[int]
-) -> dict[int, list[Visit]]:
+async def visits(session: AsyncSession, attendee_ids: Sequence[int]) -> dict[int, list[Visit]]:
     """The sessions each of these attendees was checked in to (counted attendance only)."""
     rows = await session.execute(
         select(
@@ -150,11 +148,10 @@ async def visits(
             EventSession.ends_at,
         )
         .join(EventSession, EventSession.id == Checkin.session_id)
-        .where(
-            Checkin.event_id == event.id,
-            Checkin.attendee_id.in_(attendee_ids),
-            counts(),
-        )
+        # By attendee only (an attendee belongs to one event): a condition on the event let
+        # SQLite walk the event's whole (event_id, at) index instead, 20 ms a scan at 50,000
+        # check-ins instead of well under one.
+        .where(Checkin.attendee_id.in_(attendee_ids), counts())
         .distinct()
     )
     found: dict[int, list[Visit]] = {attendee_id: [] for attendee_id in attendee_ids}
@@ -169,7 +166,7 @@ async def starters_between(
 ) -> list[StarterOut]:
     """One to three starters for `reader` about `other`, in the reader's language."""
     index = await event_index(session, event)
-    seen = await visits(session, event, [reader.id, other.id])
+    seen = await visits(session, [reader.id, other.id])
     # Both people get only the sessions they have in common (see `sessions_in_common`).
     common = sessions_in_common(seen[reader.id], seen[other.id])
     me = replace(person_from(reader), sessions=common)
