@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "da64ce31810a";
+const VERSION = "35cf79026b0f";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -39,6 +39,7 @@ const SHELL = [
   "/js/views/profile.js",
   "/js/views/scan.js",
   "/js/views/signin.js",
+  "/js/views/staff.js",
   "/i18n/en.json",
   "/i18n/es.json",
   "/icons/icon-192.png",

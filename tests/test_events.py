@@ -180,7 +180,7 @@ async def test_staff_can_read_but_not_edit(
     added = await client.post(
         "/api/events/madrid-2026/staff", json={"email": "Door@Example.org", "role": "staff"}
     )
-    assert added.json() == {"email": "door@example.org", "role": "staff"}
+    assert (added.json()["email"], added.json()["role"]) == ("door@example.org", "staff")
     await client.post("/api/auth/signout")
     await sign_in(client, settings, "door@example.org")
     event = (await client.get("/api/events/madrid-2026")).json()
@@ -253,11 +253,10 @@ async def test_the_last_organizer_cannot_step_down(
     response = await client.post(
         "/api/events/madrid-2026/staff", json={"email": ORGANIZER, "role": "staff"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["code"] == "last_organizer"
-    assert (await client.get("/api/events/madrid-2026/staff")).json() == [
-        {"email": ORGANIZER, "role": "organizer"}
-    ]
+    staff = (await client.get("/api/events/madrid-2026/staff")).json()
+    assert [(s["email"], s["role"]) for s in staff] == [(ORGANIZER, "organizer")]
 
 
 async def test_the_server_time_zone_name_localtime_is_refused(

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import json
 import string
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from api.starters.engine import EventIndex, Person, VocabularyTerm, starters_for
+from api.starters.engine import (
+    EventIndex,
+    Person,
+    Visit,
+    VocabularyTerm,
+    sessions_in_common,
+    starters_for,
+)
 
 VOCABULARY = [
     VocabularyTerm("machine-learning", "Machine learning", "Aprendizaje automático", ["ML"]),
@@ -149,3 +157,39 @@ def test_both_catalogs_have_every_kind_with_the_same_placeholders() -> None:
                 used = {f for _, f, _, _ in fields.parse(template) if f}
                 assert used <= {"name", "terms", "term"}, template
                 assert "name" in used, template
+
+
+def visit(session_id: int, title: str, hour: int, minutes: int = 50) -> Visit:
+    start = datetime(2026, 3, 10, hour, tzinfo=UTC)
+    return Visit(session_id, title, start, start + timedelta(minutes=minutes))
+
+
+def test_sessions_in_common_are_only_those_both_attended_latest_first() -> None:
+    reader = [visit(1, "Apertura", 9), visit(3, "Cierre", 17), visit(2, "Mesa", 12)]
+    other = [visit(2, "Mesa", 12), visit(1, "Apertura", 9), visit(4, "Solo suya", 15)]
+    assert sessions_in_common(reader, other) == {2: "Mesa", 1: "Apertura"}
+    assert list(sessions_in_common(reader, other)) == [2, 1]
+
+
+def test_sessions_the_reader_could_not_have_sat_through_together_are_left_out() -> None:
+    reader = [visit(1, "Sala A", 10), visit(2, "Sala B", 10, 20), visit(3, "Sala C", 11)]
+    other = [visit(1, "Sala A", 10), visit(2, "Sala B", 10, 20), visit(3, "Sala C", 11)]
+    # 10:00-10:50 and 10:00-10:20 overlap; 11:00 starts as the first ends.
+    assert sessions_in_common(reader, other) == {3: "Sala C"}
+
+
+def test_a_session_both_attended_ranks_between_rare_and_common_interests() -> None:
+    common = {7: "Datos y ciudad"}
+    ana = person(1, "Ana", interests=["Open data", "Design"], sessions=common)
+    ben = person(2, "Ben", interests=["Design", "Open data"], sessions=common)
+    index = index_with(ana, ben, crowd=200, crowd_interests=("Open data",))
+    found = starters_for(ana, ben, index, "en")
+    assert [(s.reason.kind, s.reason.terms) for s in found] == [
+        ("shared_interest", ("Design",)),
+        ("shared_session", ("Datos y ciudad",)),
+        ("shared_interest", ("Open data",)),
+    ]
+    helped = person(3, "Carla", can_help_with=["funding"], sessions=common)
+    asking = person(4, "Dan", looking_for=["fundraising"], sessions=common)
+    first = starters_for(asking, helped, index_with(asking, helped), "en")
+    assert [s.reason.kind for s in first][:2] == ["need_offer", "shared_session"]

@@ -29,6 +29,8 @@ class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
     ends_at: datetime
     room: Room = ""
     id: int | None = None
+    # Only the people registered for it (PUT .../sessions/{id}/registrations) may check in.
+    restricted: bool = False
 
 
 class SessionOut(msgspec.Struct):
@@ -37,6 +39,7 @@ class SessionOut(msgspec.Struct):
     room: str
     starts_at: datetime
     ends_at: datetime
+    restricted: bool = False
 
 
 class InterestIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -112,6 +115,31 @@ class StaffIn(msgspec.Struct, forbid_unknown_fields=True):
     role: Role = "staff"
 
 
+class RoleIn(msgspec.Struct, forbid_unknown_fields=True):
+    role: Role
+
+
 class StaffOut(msgspec.Struct):
+    id: int
     email: str
     role: str
+    # The signed-in organizer themselves (who cannot remove or demote their own entry).
+    you: bool = False
+
+
+Email = Annotated[str, msgspec.Meta(max_length=320)]
+
+
+class RegistrationsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Who is registered for a session: the whole list, replacing the stored one."""
+
+    emails: Annotated[list[Email], msgspec.Meta(max_length=50000)]
+
+
+class RegistrationsOut(msgspec.Struct):
+    session_id: int
+    restricted: bool
+    # Attendees registered for the session, by e-mail.
+    registered: list[str]
+    # Addresses sent that belong to no attendee of the event (not registered: fix and send again).
+    not_attendees: list[str] = msgspec.field(default_factory=list)

@@ -11,8 +11,8 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.service import normalize_email
 from api.errors import Conflict, Invalid, NotFound
+from api.events.registrations import refuse_dropping_attended
 from api.events.schemas import (
     EventCreate,
     EventOut,
@@ -22,8 +22,6 @@ from api.events.schemas import (
     InterestOut,
     SessionIn,
     SessionOut,
-    StaffIn,
-    StaffOut,
 )
 from api.models import Account, Attendee, Event, EventRole, EventSession, Interest
 from api.vocabulary import normalize_term, slugify
@@ -166,8 +164,11 @@ async def _replace_sessions(
         else:
             kept.add(row.id)
         row.title, row.room, row.starts_at, row.ends_at = item.title, item.room, starts_at, ends_at
-    for stale in set(existing) - kept:
-        await session.delete(existing[stale])
+        row.restricted = item.restricted
+    stale = [existing[key] for key in sorted(set(existing) - kept)]
+    await refuse_dropping_attended(session, stale)
+    for row in stale:
+        await session.delete(row)
 
 
 async def _replace_interests(session: AsyncSession, event: Event, items: list[InterestIn]) -> None:
@@ -250,7 +251,12 @@ async def describe_event(session: AsyncSession, event: Event, roles: list[str]) 
         roles=roles,
         sessions=[
             SessionOut(
-                id=s.id, title=s.title, room=s.room, starts_at=s.starts_at, ends_at=s.ends_at
+                id=s.id,
+                title=s.title,
+                room=s.room,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                restricted=s.restricted,
             )
             for s in sessions
         ],
@@ -260,43 +266,3 @@ async def describe_event(session: AsyncSession, event: Event, roles: list[str]) 
         ],
         attendee_count=count or 0,
     )
-
-
-async def add_staff(session: AsyncSession, event: Event, data: StaffIn) -> StaffOut:
-    """Give an address a role in the event, creating its account if needed."""
-    email = normalize_email(data.email)
-    account = await session.scalar(select(Account).where(Account.email == email))
-    if account is None:
-        account = Account(email=email)
-        session.add(account)
-        await session.flush()
-    role = await session.scalar(
-        select(EventRole).where(EventRole.event_id == event.id, EventRole.account_id == account.id)
-    )
-    if role is None:
-        session.add(EventRole(event_id=event.id, account_id=account.id, role=data.role))
-    else:
-        if role.role == "organizer" and data.role != "organizer":
-            organizers = await session.scalar(
-                select(func.count())
-                .select_from(EventRole)
-                .where(EventRole.event_id == event.id, EventRole.role == "organizer")
-            )
-            if (organizers or 0) <= 1:
-                raise Invalid(
-                    "role: the event needs at least one organizer; add another first.",
-                    code="last_organizer",
-                    field="role",
-                )
-        role.role = data.role
-    return StaffOut(email=email, role=data.role)
-
-
-async def list_staff(session: AsyncSession, event: Event) -> list[StaffOut]:
-    rows = await session.execute(
-        select(Account.email, EventRole.role)
-        .join(EventRole, EventRole.account_id == Account.id)
-        .where(EventRole.event_id == event.id)
-        .order_by(EventRole.role, Account.email)
-    )
-    return [StaffOut(email=email, role=role) for email, role in rows]

@@ -6,11 +6,12 @@ in microseconds:
 
 1. the reader's "looking for" matches the other's "can help with" (and the reverse);
 2. interests both hold, rarer ones first (weight log(N / holders));
-3. sessions both attended;
+3. sessions both attended (from counted check-ins, see `sessions_in_common`);
 4. otherwise the other's organization, role or interests.
 
 Only what the other person shares is ever used: their organization always (a badge shows it),
-their role, interests, needs and offers only when they opted in.
+their role, interests, needs and offers only when they opted in. Session attendance is not a
+field anyone shares; it is used only as far as the reader witnessed it (`sessions_in_common`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,16 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from api.starters.phrases import PHRASES
 from api.vocabulary import normalize_term
 
 MAX_STARTERS = 3
+# A session both people sat in is a concrete, recent opener: it ranks above an interest most of
+# the event shares and below a rarer one (interest scores are 20 + weight; weight 2 is an
+# interest held by about a third of the people), and below any need met by an offer.
+SHARED_SESSION_SCORE = 22.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +54,8 @@ class Person:
     interests: Sequence[str] = ()
     looking_for: Sequence[str] = ()
     can_help_with: Sequence[str] = ()
-    sessions: Mapping[int, str] = field(default_factory=dict)  # session id -> title
+    # Session id -> title, in the order to mention them (the latest first).
+    sessions: Mapping[int, str] = field(default_factory=dict)
     shared: frozenset[str] = frozenset()
 
 
@@ -66,6 +73,40 @@ class Starter:
     text: str
     reason: Reason
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A session one person was checked in to (attendance as counted, never a refused attempt)."""
+
+    session_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def sessions_in_common(reader: Sequence[Visit], other: Sequence[Visit]) -> dict[int, str]:
+    """Sessions both attended that the reader may be told about, latest first: id -> title.
+
+    Nobody shares their attendance on their card, so a starter may only say what the reader
+    saw for themselves: that both of them were checked in to the same session (the reader
+    sat in that room too). Never the other's other sessions. And a reader checked in to
+    sessions that overlap in time cannot have sat through them all (a room's poster can be
+    scanned from its door), so those sessions are left out: collecting check-ins at every door
+    must not turn scanning someone's badge into learning where they were.
+    """
+    own = sorted(reader, key=lambda v: (v.starts_at, v.session_id))
+    clear = {
+        v.session_id
+        for v in own
+        if not any(
+            w.session_id != v.session_id and w.starts_at < v.ends_at and v.starts_at < w.ends_at
+            for w in own
+        )
+    }
+    theirs = {v.session_id for v in other}
+    both = [v for v in reversed(own) if v.session_id in clear and v.session_id in theirs]
+    return {v.session_id: v.title for v in both}
 
 
 class EventIndex:
@@ -171,10 +212,11 @@ def starters_for(
         for key in ranked[:2]:
             weight = index.weight(key)
             candidates.append((20.0 + weight, "shared_interest", label_list([key])))
-    both = sorted(set(reader.sessions) & set(other.sessions))
+    # The reader's order (latest first): the session freshest in both minds leads.
+    both = [s for s in reader.sessions if s in other.sessions]
     if both:
-        titles = tuple(other.sessions[s] for s in both[:2])
-        candidates.append((15.0 + len(both), "shared_session", titles))
+        titles = tuple(reader.sessions[s] for s in both[:2])
+        candidates.append((SHARED_SESSION_SCORE, "shared_session", titles))
     if len(candidates) < MAX_STARTERS and other.organization.strip():
         candidates.append((5.0, "organization", (other.organization.strip(),)))
     if len(candidates) < MAX_STARTERS and "role" in shared and other.role.strip():

@@ -8,6 +8,7 @@ export class ApiError extends Error {
     this.detail = body.detail || "";
     this.field = body.field || null;
     this.report = body.report || null;
+    this.body = body; // the error's other details, e.g. which session a refusal is about
   }
 }
 

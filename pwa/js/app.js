@@ -21,6 +21,7 @@ import * as print from "./views/print.js";
 import * as profile from "./views/profile.js";
 import * as scan from "./views/scan.js";
 import * as signin from "./views/signin.js";
+import * as staff from "./views/staff.js";
 
 // [address pattern, view, needs a signed-in account]
 const ROUTES = [
@@ -40,6 +41,7 @@ const ROUTES = [
   [/^\/organize\/([a-z0-9-]+)\/import$/, importer, true],
   [/^\/organize\/([a-z0-9-]+)\/badges$/, print, true],
   [/^\/organize\/([a-z0-9-]+)\/posters$/, posters, true],
+  [/^\/organize\/([a-z0-9-]+)\/staff$/, staff, true],
   [/^\/organize\/([a-z0-9-]+)$/, eventForm, true],
 ];
 

@@ -75,6 +75,7 @@ SCREENS = [
     "print",
     "scan",
     "connections",
+    "staff",
 ]
 UNKNOWN_BADGE = "0000-0000-0000-0000-0000-0000-0000"
 
@@ -121,6 +122,8 @@ def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -
         page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/badges")
         expect(page.locator(".attendee-badges > li").first).to_be_visible()
         wait_until(lambda: page.locator("img.sheet-image").evaluate("img => img.complete"))
+    elif name == "staff":
+        page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/staff")
     else:  # pragma: no cover - a typo in a test
         raise ValueError(name)
     screenshot(

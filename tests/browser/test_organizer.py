@@ -39,6 +39,7 @@ def test_organizer_creates_an_event_with_a_session_and_vocabulary(pages: Pages) 
     session.get_by_label("Room").fill("Sala A")
     session.get_by_label("Starts").fill("2026-10-05T10:00")
     session.get_by_label("Ends").fill("2026-10-05T11:30")
+    session.get_by_label("Only registered people").check()
     page.get_by_role("button", name="Add an interest").click()
     interest = row(page, "Interest 1")
     interest.get_by_label("Name in English").fill("Machine learning")
@@ -57,6 +58,7 @@ def test_organizer_creates_an_event_with_a_session_and_vocabulary(pages: Pages) 
     starts = datetime.fromisoformat(event["sessions"][0]["starts_at"]).astimezone(UTC)
     assert starts == datetime(2026, 10, 5, 16, 0, tzinfo=UTC)  # 10:00 in Mexico City
     assert event["interests"][0]["aliases"] == ["ML", "aprendizaje de máquinas"]
+    assert event["sessions"][0]["restricted"] is True
 
 
 def test_organizer_edits_an_event_and_keeps_its_sessions(pages: Pages) -> None:

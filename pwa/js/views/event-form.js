@@ -38,6 +38,19 @@ function apiWallTime(value) {
   return value.length === 16 ? `${value}:00` : value;
 }
 
+/** A checkbox with its label beside it and its help below, described by the help. */
+function checkboxField(control, labelKey, helpKey) {
+  control.id = control.id || newId("check");
+  const helpId = `${control.id}-help`;
+  control.setAttribute("aria-describedby", helpId);
+  return h(
+    "div",
+    { class: "choice-described" },
+    h("label", { class: "choice" }, control, h("span", { t: labelKey })),
+    h("p", { class: "help", id: helpId, t: helpKey }),
+  );
+}
+
 /**
  * Repeatable fieldsets (sessions or interests) numbered 1..n. Each control carries the API's
  * field path (e.g. "sessions[0].ends_at") so a server error lands next to it.
@@ -80,7 +93,9 @@ function rowList({ listName, legendKey, removeKey, fields, build }) {
         { class: "row-fieldset" },
         row.legend,
         Object.entries(row.controls).map(([name, control]) =>
-          field(name, fields[name][0], control, { help: fields[name][1] }),
+          control.type === "checkbox"
+            ? checkboxField(control, fields[name][0], fields[name][1])
+            : field(name, fields[name][0], control, { help: fields[name][1] }),
         ),
         h("div", { class: "row-actions" }, row.remove),
       ),
@@ -157,12 +172,14 @@ export async function render(container, { params, navigate }) {
       room: ["event.session_room"],
       starts_at: ["event.session_starts"],
       ends_at: ["event.session_ends"],
+      restricted: ["event.session_restricted", "event.session_restricted_help"],
     },
     build: (values) => ({
       title: h("input", { type: "text", maxlength: "200", value: values.title ?? "" }),
       room: h("input", { type: "text", maxlength: "100", value: values.room ?? "" }),
       starts_at: h("input", { type: "datetime-local", value: values.starts_at ?? "" }),
       ends_at: h("input", { type: "datetime-local", value: values.ends_at ?? "" }),
+      restricted: h("input", { type: "checkbox", checked: Boolean(values.restricted) }),
     }),
   });
   const interests = rowList({
@@ -191,6 +208,7 @@ export async function render(container, { params, navigate }) {
         room: s.room,
         starts_at: wallTime(s.starts_at, data.timezone),
         ends_at: wallTime(s.ends_at, data.timezone),
+        restricted: s.restricted,
       });
     }
     for (const interest of data?.interests ?? []) interests.add(interest);
@@ -294,6 +312,7 @@ export async function render(container, { params, navigate }) {
         room: c.room.value.trim(),
         starts_at: c.starts_at.value,
         ends_at: c.ends_at.value,
+        restricted: c.restricted.checked,
       };
       if (!session.title && !session.room && !session.starts_at && !session.ends_at) continue;
       need(c.title, session.title, "form.required");
@@ -348,7 +367,9 @@ export async function render(container, { params, navigate }) {
       heading.textContent = event.name;
       message.show("event.saved", {}, "success");
     } catch (error) {
-      if (showApiFieldError(form, error)) announceError(error);
+      if (error.code === "session_has_checkins") {
+        message.show("error.session_has_checkins", { title: error.body.title ?? "" });
+      } else if (showApiFieldError(form, error)) announceError(error);
       else message.error(error);
     } finally {
       submit.disabled = false;
@@ -368,6 +389,7 @@ export async function render(container, { params, navigate }) {
         "div",
         { class: "card-actions" },
         h("a", { class: "button", href: `/organize/${event.slug}/import`, t: "event.import_link" }),
+        h("a", { class: "button", href: `/organize/${event.slug}/staff`, t: "event.staff_link" }),
       ),
     );
   }

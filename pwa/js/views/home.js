@@ -18,6 +18,10 @@ function eventCard(event) {
       }),
     );
   }
+  // Organizers may do everything staff do, checking people in included.
+  if (event.roles.includes("staff") || event.roles.includes("organizer")) {
+    links.push(h("a", { class: "button primary", href: `/events/${event.slug}/checkin`, t: "home.checkin_link" }));
+  }
   if (event.roles.includes("organizer")) {
     links.push(
       h("a", { class: "button secondary", href: `/organize/${event.slug}`, t: "home.organize_link" }),
