@@ -36,6 +36,7 @@ from api.badges.routes import (
 )
 from api.connections.operations import ConnectionKinds
 from api.connections.routes import ConnectionController
+from api.dashboard.routes import DashboardController
 from api.db import create_engine, is_sqlite, session_factory, transaction
 from api.dependencies import (
     AppSettings,
@@ -280,6 +281,7 @@ def create_app(
             AttendeeBadgeController,
             sync_route(sync_engine),
             ConnectionController,
+            DashboardController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),

@@ -1,0 +1,311 @@
+"""The dashboard's figures, each from one aggregate query (grouped in the database).
+
+Attendance comes in full (organizers see who came in the attendance export anyway); every
+networking figure goes through `api.dashboard.suppression`, and nothing here reads a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    case,
+    cast,
+    distinct,
+    extract,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from api.checkin.attendance import counts
+from api.dashboard.schemas import (
+    CheckinBin,
+    ConnectionBand,
+    ConnectionHour,
+    Dashboard,
+    Figure,
+    Networking,
+    SessionAttendance,
+    SharedInterest,
+)
+from api.dashboard.suppression import MIN_GROUP, protect, protect_parts
+from api.dashboard.timebins import Segment, minutes_to_bins, offset_segments, wall_bin
+from api.models import Attendee, Checkin, Connection, Event, EventSession, Interest, utcnow
+from api.starters.engine import EventIndex, VocabularyTerm
+
+BIN_MINUTES = 15
+HOUR = 3600
+TOP_INTERESTS = 10
+# Upper bounds of the bands of people by connections made (the last is open).
+BANDS: tuple[tuple[str, int | None], ...] = (("1-4", 4), ("5-9", 9), ("10+", None))
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _epoch(dialect: str, column: Any) -> ColumnElement[int]:
+    """Whole seconds since 1970 of a UTC datetime column."""
+    if dialect == "sqlite":
+        return cast(func.strftime("%s", column), Integer)
+    return cast(func.floor(extract("epoch", column)), BigInteger)
+
+
+def _minute(dialect: str, column: Any) -> ColumnElement[Any]:
+    """The UTC minute of a datetime column (a cheap grouping key on each backend)."""
+    if dialect == "sqlite":
+        # Stored as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC): the first 16 characters are the minute.
+        return func.substr(column, 1, 16)
+    return func.date_trunc("minute", column)
+
+
+def _as_utc(value: Any) -> datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC)
+
+
+def _offset(column: Any, segments: Sequence[Segment]) -> ColumnElement[int]:
+    """The zone's UTC offset (seconds) in force at each row's instant."""
+    if len(segments) == 1:
+        return literal(segments[0].offset, Integer)
+    whens = [(column < later.starts, earlier.offset) for earlier, later in pairwise(segments)]
+    return case(*whens, else_=segments[-1].offset)
+
+
+async def _attendance(
+    session: AsyncSession, event: Event, zone: ZoneInfo
+) -> tuple[int, int, list[CheckinBin], list[SessionAttendance]]:
+    dialect = _dialect(session)
+    registered = await session.scalar(
+        select(func.count()).select_from(Attendee).where(Attendee.event_id == event.id)
+    )
+    counted = (Checkin.event_id == event.id, counts())
+    checked_in = await session.scalar(
+        select(func.count(distinct(Checkin.attendee_id))).where(*counted)
+    )
+    # Counts per UTC minute are summed into the zone's 15-minute bins in Python: a few thousand
+    # rows at most, and each minute falls in one wall-clock bin whatever the offset does.
+    minute = _minute(dialect, Checkin.at).label("minute")
+    per_minute = await session.execute(
+        select(minute, func.count()).where(*counted).group_by(minute)
+    )
+    bins = minutes_to_bins(((_as_utc(m), n) for m, n in per_minute), zone, BIN_MINUTES)
+    people = dict(
+        (
+            await session.execute(
+                select(Checkin.session_id, func.count(distinct(Checkin.attendee_id)))
+                .where(*counted, Checkin.session_id.is_not(None))
+                .group_by(Checkin.session_id)
+            )
+        ).all()
+    )
+    sessions = await session.scalars(
+        select(EventSession)
+        .where(EventSession.event_id == event.id)
+        .order_by(EventSession.starts_at, EventSession.id)
+    )
+    return (
+        int(registered or 0),
+        int(checked_in or 0),
+        [CheckinBin(starts_at, n) for starts_at, n in bins],
+        [
+            SessionAttendance(
+                id=s.id,
+                title=s.title,
+                room=s.room,
+                starts_at=s.starts_at.astimezone(zone),
+                people=int(people.get(s.id, 0)),
+            )
+            for s in sessions
+        ],
+    )
+
+
+async def _connections_per_hour(
+    session: AsyncSession, event: Event, zone: ZoneInfo
+) -> list[ConnectionHour]:
+    """Connections first made in each wall-clock hour; an hour in which fewer than MIN_GROUP
+    people made them is suppressed."""
+    live = (Connection.event_id == event.id, Connection.removed_at.is_(None))
+    bounds: Any = (
+        await session.execute(
+            select(func.min(Connection.first_met_at), func.max(Connection.first_met_at)).where(
+                *live
+            )
+        )
+    ).one()
+    first, last = bounds
+    if first is None:
+        return []
+    # Grouped in the database by the instant shifted by the offset in force (which stretch of
+    # offset is part of the key, so the hour repeated when clocks go back stays two hours).
+    # The count of distinct people cannot be summed from smaller bins, hence SQL-side bins.
+    shift = _offset(Connection.first_met_at, offset_segments(zone, _as_utc(first), _as_utc(last)))
+    epoch = _epoch(_dialect(session), Connection.first_met_at)
+    rows = (
+        select(
+            ((epoch + shift) // HOUR).label("hour"),
+            shift.label("shift"),
+            Connection.owner_id.label("owner"),
+        )
+        .where(*live)
+        .subquery()
+    )
+    hours = await session.execute(
+        select(
+            rows.c.hour, rows.c.shift, func.count(), func.count(distinct(rows.c.owner))
+        ).group_by(rows.c.hour, rows.c.shift)
+    )
+    found = sorted(
+        (int(hour) * HOUR - int(offset), int(offset), int(n), int(people))
+        for hour, offset, n, people in hours
+    )
+    return [
+        ConnectionHour(wall_bin(utc + offset, offset, zone), Figure.of(protect(n, people)))
+        for utc, offset, n, people in found
+    ]
+
+
+async def _people_by_connections(
+    session: AsyncSession, event: Event, registered: int
+) -> list[ConnectionBand]:
+    """How many people made 0, 1-4, 5-9 and 10+ connections. The bands add up to the
+    registered count shown beside them, so a hidden band is never left derivable."""
+    per_owner = (
+        select(func.count().label("made"))
+        .where(Connection.event_id == event.id, Connection.removed_at.is_(None))
+        .group_by(Connection.owner_id)
+        .subquery()
+    )
+    # People per number of connections made: a few dozen rows, banded here.
+    tally = await session.execute(select(per_owner.c.made, func.count()).group_by(per_owner.c.made))
+    people = {band: 0 for band, _ in BANDS}
+    for made, n in tally:
+        band = next(name for name, top in BANDS if top is None or int(made) <= top)
+        people[band] += int(n)
+    counts_by_band = [registered - sum(people.values()), *people.values()]
+    shown = protect_parts([(n, n) for n in counts_by_band], total_known=True)
+    names = ["0", *people]
+    return [ConnectionBand(name, Figure.of(s)) for name, s in zip(names, shown, strict=True)]  # type: ignore[arg-type]
+
+
+# Each person's interests, for people who share them (a JSON list of free-text terms).
+_HELD = {
+    "sqlite": (
+        "FROM attendees AS a, json_each(a.interests) AS j "
+        "WHERE a.event_id = :event AND j.type = 'text' AND EXISTS "
+        "(SELECT 1 FROM json_each(a.shared_fields) AS s WHERE s.value = 'interests')"
+    ),
+    "postgresql": (
+        "FROM attendees AS a CROSS JOIN LATERAL json_array_elements_text(a.interests) AS j(value) "
+        "WHERE a.event_id = :event AND EXISTS (SELECT 1 FROM "
+        "json_array_elements_text(a.shared_fields) AS s(value) WHERE s.value = 'interests')"
+    ),
+}
+
+
+async def _shared_interests(
+    session: AsyncSession, event: Event, language: str
+) -> list[SharedInterest]:
+    """The interests most held among people who share their interests, counted once per person
+    however they spelled them (case, accents, aliases of the vocabulary)."""
+    dialect = _dialect(session)
+    held = _HELD["sqlite" if dialect == "sqlite" else "postgresql"]
+    vocabulary = list(await session.scalars(select(Interest).where(Interest.event_id == event.id)))
+    index = EventIndex(
+        VocabularyTerm(v.key, v.label_en, v.label_es, tuple(v.aliases)) for v in vocabulary
+    )
+    spelled = (
+        await session.execute(
+            text(f"SELECT j.value, count(DISTINCT a.id) {held} GROUP BY j.value"),
+            {"event": event.id},
+        )
+    ).all()
+    spellings: dict[str, list[tuple[str, int]]] = {}
+    for term, people in spelled:
+        for key in index.keys([term]):
+            spellings.setdefault(key, []).append((term, int(people)))
+    # One spelling: its count is exact. Several (one person may write "ML" and "Machine
+    # learning"): only a second query knows how many distinct people, and only keys that can
+    # still reach the top need it (at most the sum of their spellings' counts).
+    exact = {k: ways[0][1] for k, ways in spellings.items() if len(ways) == 1}
+    floor = (
+        sorted(exact.values(), reverse=True)[TOP_INTERESTS - 1]
+        if len(exact) >= TOP_INTERESTS
+        else 0
+    )
+    pending = {
+        k: ways
+        for k, ways in spellings.items()
+        if len(ways) > 1 and sum(n for _, n in ways) >= floor
+    }
+    if pending:
+        params: dict[str, Any] = {"event": event.id}
+        whens = []
+        for number, (key, ways) in enumerate(pending.items()):
+            params[f"k{number}"] = key
+            for way, (term, _) in enumerate(ways):
+                params[f"s{number}_{way}"] = term
+                whens.append(f"WHEN :s{number}_{way} THEN :k{number}")
+        terms = ", ".join(f":{name}" for name in params if name.startswith("s"))
+        mapped = f"CASE j.value {' '.join(whens)} END"
+        grouped = (
+            f"SELECT term, count(DISTINCT person) FROM (SELECT a.id AS person, {mapped} AS term "  # noqa: S608 - placeholders only
+            f"{held} AND j.value IN ({terms})) AS t GROUP BY term"
+        )
+        for key, people in (await session.execute(text(grouped), params)).all():
+            exact[key] = int(people)
+    known = {v.key for v in vocabulary}
+    ranked = sorted(exact.items(), key=lambda item: (-item[1], item[0]))
+    top = [(k, n) for k, n in ranked if n >= MIN_GROUP][:TOP_INTERESTS]
+    # Vocabulary terms held by fewer people are named as such (their labels are the
+    # organizer's own); a free-text term that few people wrote could itself point at them.
+    small = sorted(k for k, n in ranked if n < MIN_GROUP and k in known)
+    room = max(0, TOP_INTERESTS - len(top))
+    chosen = top + [(k, exact[k]) for k in small[:room]]
+    return [
+        SharedInterest(
+            key=key,
+            label=index.label(key, language, {key: max(spellings[key], key=lambda s: s[1])[0]}),
+            people=Figure.of(protect(n, n)),
+        )
+        for key, n in chosen
+    ]
+
+
+async def build_dashboard(
+    session: AsyncSession, event: Event, language: str, now: datetime | None = None
+) -> Dashboard:
+    """Everything the organizer's dashboard shows for `event`, labels in `language`."""
+    zone = ZoneInfo(event.timezone)
+    registered, checked_in, bins, sessions = await _attendance(session, event, zone)
+    networking = Networking(
+        min_group=MIN_GROUP,
+        connections_per_hour=await _connections_per_hour(session, event, zone),
+        people_by_connections=await _people_by_connections(session, event, registered),
+        shared_interests=await _shared_interests(session, event, language),
+    )
+    return Dashboard(
+        slug=event.slug,
+        name=event.name,
+        timezone=event.timezone,
+        generated_at=now or utcnow(),
+        registered=registered,
+        checked_in=checked_in,
+        bin_minutes=BIN_MINUTES,
+        checkins_over_time=bins,
+        sessions=sessions,
+        networking=networking,
+    )
