@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +11,16 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import Account, Attendee, Checkin, Connection, EventRole, EventSession, Interest
+from api.models import (
+    Account,
+    Attendee,
+    Checkin,
+    Connection,
+    Event,
+    EventRole,
+    EventSession,
+    Interest,
+)
 from api.settings import Settings
 from tests.conftest import add_account, add_event, run_in_db, sign_in
 
@@ -87,6 +96,12 @@ async def organizer_event(client: AsyncTestClient[Any], settings: Settings, **va
     return event_id
 
 
+async def _move_to(session: AsyncSession, event_id: int, day: date) -> None:
+    event = await session.get(Event, event_id)
+    assert event is not None
+    event.starts_on = event.ends_on = day
+
+
 async def dashboard(client: AsyncTestClient[Any], query: str = "") -> dict[str, Any]:
     response = await client.get(f"/api/events/expo/dashboard{query}")
     assert response.status_code == 200, response.text
@@ -134,18 +149,26 @@ async def test_registered_checked_in_and_session_attendance_count_people_once(
     body = await dashboard(client)
     assert (body["registered"], body["checked_in"]) == (7, 3)
     assert body["bin_minutes"] == 15
-    assert [(b["starts_at"], b["checkins"]) for b in body["checkins_over_time"]] == [
-        ("2026-03-10T10:00:00+01:00", 2),
-        ("2026-03-10T10:15:00+01:00", 1),
-        ("2026-03-10T11:00:00+01:00", 3),
-        ("2026-03-10T12:00:00+01:00", 1),
+    # From the first check-in to the last, quiet quarters included.
+    assert [(b["starts_at"][11:], b["checkins"]) for b in body["checkins_over_time"]] == [
+        ("10:00:00+01:00", 2),
+        ("10:15:00+01:00", 1),
+        ("10:30:00+01:00", 0),
+        ("10:45:00+01:00", 0),
+        ("11:00:00+01:00", 3),
+        ("11:15:00+01:00", 0),
+        ("11:30:00+01:00", 0),
+        ("11:45:00+01:00", 0),
+        ("12:00:00+01:00", 1),
     ]
+    assert body["checkins_over_time"][0]["starts_at"] == "2026-03-10T10:00:00+01:00"
     assert [(s["title"], s["people"]) for s in body["sessions"]] == [("Keynote", 2), ("Taller", 1)]
     assert body["sessions"][0]["starts_at"] == "2026-03-10T11:00:00+01:00"
 
 
 async def networking_event(client: AsyncTestClient[Any], settings: Settings) -> int:
-    """14 people. Five make 2 connections each around 10:00, four make 6 each around 12:00;
+    """14 people. Five make a connection around 10:00 and one around 12:00, four make 6 each
+    around 11:00;
     vocabulary "Machine learning" (alias ML) and "Python"."""
     event_id = await organizer_event(client, settings)
     people = await add_people(settings, event_id, 14, shared_fields=["interests"])
@@ -161,11 +184,11 @@ async def networking_event(client: AsyncTestClient[Any], settings: Settings) -> 
     ]
     for i, owner in enumerate(people[:5]):
         for k in (1, 2):
-            at = MORNING + timedelta(minutes=10 * i + k)
+            at = MORNING + timedelta(hours=2 * (k - 1), minutes=10 * i)
             rows.append(connection(event_id, owner, people[(i + k) % 14], at, note=SECRET_NOTE))
     for i, owner in enumerate(people[5:9]):
         for k in range(1, 7):
-            at = MORNING + timedelta(hours=2, minutes=5 * i + k)
+            at = MORNING + timedelta(hours=1, minutes=5 * i + k)
             rows.append(connection(event_id, owner, people[(5 + i + k) % 14], at))
     # Removed by its owner: it no longer counts.
     rows.append(connection(event_id, people[13], people[0], MORNING, removed_at=MORNING))
@@ -203,15 +226,13 @@ async def test_networking_shows_only_groups_of_five_or_more(
     networking = body["networking"]
     assert networking["min_group"] == 5
     assert networking["connections_per_hour"] == [
-        {
-            "starts_at": "2026-03-10T10:00:00+01:00",
-            "connections": {"value": 10, "suppressed": None},
-        },
+        {"starts_at": "2026-03-10T10:00:00+01:00", "connections": {"value": 5, "suppressed": None}},
         # 24 connections, but made by four people.
         {
-            "starts_at": "2026-03-10T12:00:00+01:00",
+            "starts_at": "2026-03-10T11:00:00+01:00",
             "connections": {"value": None, "suppressed": "small_group"},
         },
+        {"starts_at": "2026-03-10T12:00:00+01:00", "connections": {"value": 5, "suppressed": None}},
     ]
     bands = {b["band"]: b["people"] for b in networking["people_by_connections"]}
     assert bands == {
@@ -247,10 +268,11 @@ async def test_no_networking_figure_ever_shows_a_group_of_four(
         Interest(event_id=event_id, key="ia", label_en="AI", label_es="IA"),
     )
     networking = (await dashboard(client))["networking"]
-    figures = [h["connections"] for h in networking["connections_per_hour"]]
-    figures += [b["people"] for b in networking["people_by_connections"]]
+    # Not even an hour hidden at either end: it would say that someone connected then.
+    assert networking["connections_per_hour"] == []
+    figures = [b["people"] for b in networking["people_by_connections"]]
     figures += [i["people"] for i in networking["shared_interests"]]
-    assert len(figures) == 1 + 4 + 1
+    assert len(figures) == 4 + 1
     assert all(f["value"] is None and f["suppressed"] for f in figures), figures
 
 
@@ -278,7 +300,8 @@ async def test_interest_labels_are_in_the_organizers_language(
 async def test_bins_follow_the_event_clock_when_it_goes_back_an_hour(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
-    event_id = await organizer_event(client, settings)
+    event_id = await organizer_event(client, settings, name="Otoño")
+    await run_in_db(settings, lambda session: _move_to(session, event_id, date(2026, 10, 25)))
     people = await add_people(settings, event_id, 12)
     change = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)  # Madrid: 03:00 +02:00 -> 02:00 +01:00
     rows: list[Any] = [
@@ -293,6 +316,9 @@ async def test_bins_follow_the_event_clock_when_it_goes_back_an_hour(
     body = await dashboard(client)
     assert [(b["starts_at"], b["checkins"]) for b in body["checkins_over_time"]] == [
         ("2026-10-25T02:45:00+02:00", 1),
+        ("2026-10-25T02:00:00+01:00", 0),
+        ("2026-10-25T02:15:00+01:00", 0),
+        ("2026-10-25T02:30:00+01:00", 0),
         ("2026-10-25T02:45:00+01:00", 1),
     ]
     hours = body["networking"]["connections_per_hour"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from api.dashboard.suppression import MIN_GROUP, Shown, protect, protect_parts
-from api.dashboard.timebins import minutes_to_bins, offset_segments
+from api.dashboard.timebins import wall_clock_bins
 
 MADRID = ZoneInfo("Europe/Madrid")
 
@@ -45,35 +45,39 @@ def test_when_everyone_is_a_small_group_nothing_is_shown() -> None:
     assert all(s.value is None for s in shown)
 
 
-def test_offsets_change_when_madrid_changes_its_clocks() -> None:
-    segments = offset_segments(
-        MADRID, datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 10, 30, tzinfo=UTC)
-    )
-    assert [(s.starts, s.offset) for s in segments] == [
-        (None, 7200),
-        (datetime(2026, 10, 25, 1, 0, tzinfo=UTC), 3600),
-    ]
-
-
-def test_fifteen_minute_bins_keep_the_repeated_hour_apart() -> None:
+def test_quarter_hours_keep_the_hour_repeated_when_clocks_go_back_apart() -> None:
     # 25 October 2026: at 01:00 UTC Madrid goes from 03:00 (+02:00) back to 02:00 (+01:00).
-    per_minute = [
-        (datetime(2026, 10, 25, 0, 50, tzinfo=UTC), 2),  # 02:50 +02:00
-        (datetime(2026, 10, 25, 0, 59, tzinfo=UTC), 1),  # 02:59 +02:00
-        (datetime(2026, 10, 25, 1, 5, tzinfo=UTC), 4),  # 02:05 +01:00
-        (datetime(2026, 10, 25, 1, 50, tzinfo=UTC), 1),  # 02:50 +01:00
+    bins = wall_clock_bins(MADRID, date(2026, 10, 25), date(2026, 10, 25), 15)
+    assert len(bins) == 25 * 4
+    around = [b.local.isoformat() for b in bins if time(2) <= b.local.time() < time(3)]
+    assert around == [
+        "2026-10-25T02:00:00+02:00",
+        "2026-10-25T02:15:00+02:00",
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-25T02:45:00+02:00",
+        "2026-10-25T02:00:00+01:00",
+        "2026-10-25T02:15:00+01:00",
+        "2026-10-25T02:30:00+01:00",
+        "2026-10-25T02:45:00+01:00",
     ]
-    bins = [(start.isoformat(), n) for start, n in minutes_to_bins(per_minute, MADRID)]
-    assert bins == [
-        ("2026-10-25T02:45:00+02:00", 3),
-        ("2026-10-25T02:00:00+01:00", 4),
-        ("2026-10-25T02:45:00+01:00", 1),
-    ]
+    assert all(b.ends - b.starts == timedelta(minutes=15) for b in bins)
 
 
-def test_bins_follow_zones_whose_offset_is_not_whole_hours() -> None:
+def test_hours_skip_the_hour_that_does_not_exist_when_clocks_go_forward() -> None:
+    # 29 March 2026: at 01:00 UTC Madrid jumps from 02:00 (+01:00) to 03:00 (+02:00).
+    bins = wall_clock_bins(MADRID, date(2026, 3, 29), date(2026, 3, 29), 60)
+    assert [b.local.strftime("%H:%M%z") for b in bins[:4]] == [
+        "00:00+0100",
+        "01:00+0100",
+        "03:00+0200",
+        "04:00+0200",
+    ]
+    assert len(bins) == 23
+    assert bins[2].starts == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
+
+
+def test_hours_follow_zones_whose_offset_is_not_whole_hours() -> None:
     kathmandu = ZoneInfo("Asia/Kathmandu")  # +05:45
-    per_minute = [(datetime(2026, 3, 10, 4, 14, tzinfo=UTC), 1)]  # 09:59 local
-    per_minute.append((datetime(2026, 3, 10, 4, 15, tzinfo=UTC), 1))  # 10:00 local
-    bins = [(start.isoformat(), n) for start, n in minutes_to_bins(per_minute, kathmandu)]
-    assert bins == [("2026-03-10T09:45:00+05:45", 1), ("2026-03-10T10:00:00+05:45", 1)]
+    bins = wall_clock_bins(kathmandu, date(2026, 3, 10), date(2026, 3, 10), 60)
+    assert bins[10].local.isoformat() == "2026-03-10T10:00:00+05:45"
+    assert bins[10].starts == datetime(2026, 3, 10, 4, 15, tzinfo=UTC)

@@ -7,25 +7,12 @@ networking figure goes through `api.dashboard.suppression`, and nothing here rea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from itertools import pairwise
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    BigInteger,
-    Integer,
-    case,
-    cast,
-    distinct,
-    extract,
-    func,
-    literal,
-    select,
-    text,
-)
+from sqlalchemy import Integer, distinct, func, literal, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from api.checkin.attendance import counts
 from api.dashboard.schemas import (
@@ -39,55 +26,70 @@ from api.dashboard.schemas import (
     SharedInterest,
 )
 from api.dashboard.suppression import MIN_GROUP, protect, protect_parts
-from api.dashboard.timebins import Segment, minutes_to_bins, offset_segments, wall_bin
-from api.models import Attendee, Checkin, Connection, Event, EventSession, Interest, utcnow
+from api.dashboard.timebins import Bin, wall_clock_bins
+from api.models import (
+    Attendee,
+    Checkin,
+    Connection,
+    Event,
+    EventSession,
+    Interest,
+    UTCDateTime,
+    utcnow,
+)
 from api.starters.engine import EventIndex, VocabularyTerm
 
 BIN_MINUTES = 15
-HOUR = 3600
 TOP_INTERESTS = 10
 # Upper bounds of the bands of people by connections made (the last is open).
 BANDS: tuple[tuple[str, int | None], ...] = (("1-4", 4), ("5-9", 9), ("10+", None))
+
+
+# Bins counted per statement: SQLite allows 500 terms in a compound SELECT.
+BINS_PER_QUERY = 400
 
 
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _epoch(dialect: str, column: Any) -> ColumnElement[int]:
-    """Whole seconds since 1970 of a UTC datetime column."""
-    if dialect == "sqlite":
-        return cast(func.strftime("%s", column), Integer)
-    return cast(func.floor(extract("epoch", column)), BigInteger)
+def _window(event: Event) -> tuple[date, date]:
+    """The local days the time charts cover: the event's, and one day either side (staff try
+    the scanners the day before; people connect on the way home)."""
+    return event.starts_on - timedelta(days=1), event.ends_on + timedelta(days=1)
 
 
-def _minute(dialect: str, column: Any) -> ColumnElement[Any]:
-    """The UTC minute of a datetime column (a cheap grouping key on each backend)."""
-    if dialect == "sqlite":
-        # Stored as "YYYY-MM-DD HH:MM:SS.ffffff" (UTC): the first 16 characters are the minute.
-        return func.substr(column, 1, 16)
-    return func.date_trunc("minute", column)
-
-
-def _as_utc(value: Any) -> datetime:
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    assert isinstance(value, datetime)
-    return value.astimezone(UTC)
-
-
-def _offset(column: Any, segments: Sequence[Segment]) -> ColumnElement[int]:
-    """The zone's UTC offset (seconds) in force at each row's instant."""
-    if len(segments) == 1:
-        return literal(segments[0].offset, Integer)
-    whens = [(column < later.starts, earlier.offset) for earlier, later in pairwise(segments)]
-    return case(*whens, else_=segments[-1].offset)
+async def _count_by_bin(
+    session: AsyncSession, bins: Sequence[Bin], column: Any, where: Sequence[Any], *measures: Any
+) -> list[tuple[int, ...]]:
+    """For each bin, `measures` (aggregates) over the rows matching `where` whose `column`
+    falls in it: one range of an index per bin and measure, no sorting of the rows."""
+    found: list[tuple[int, ...]] = []
+    for offset in range(0, len(bins), BINS_PER_QUERY):
+        chunk = bins[offset : offset + BINS_PER_QUERY]
+        table = union_all(
+            *(
+                select(
+                    literal(n, Integer).label("n"),
+                    literal(b.starts, UTCDateTime()).label("starts"),
+                    literal(b.ends, UTCDateTime()).label("ends"),
+                )
+                for n, b in enumerate(chunk)
+            )
+        ).subquery("bins")
+        inside = (*where, column >= table.c.starts, column < table.c.ends)
+        figures = [select(m).where(*inside).scalar_subquery() for m in measures]
+        rows = dict(
+            (n, tuple(int(v or 0) for v in values))
+            for n, *values in await session.execute(select(table.c.n, *figures))
+        )
+        found.extend(rows[n] for n in range(len(chunk)))
+    return found
 
 
 async def _attendance(
     session: AsyncSession, event: Event, zone: ZoneInfo
 ) -> tuple[int, int, list[CheckinBin], list[SessionAttendance]]:
-    dialect = _dialect(session)
     registered = await session.scalar(
         select(func.count()).select_from(Attendee).where(Attendee.event_id == event.id)
     )
@@ -95,13 +97,11 @@ async def _attendance(
     checked_in = await session.scalar(
         select(func.count(distinct(Checkin.attendee_id))).where(*counted)
     )
-    # Counts per UTC minute are summed into the zone's 15-minute bins in Python: a few thousand
-    # rows at most, and each minute falls in one wall-clock bin whatever the offset does.
-    minute = _minute(dialect, Checkin.at).label("minute")
-    per_minute = await session.execute(
-        select(minute, func.count()).where(*counted).group_by(minute)
-    )
-    bins = minutes_to_bins(((_as_utc(m), n) for m, n in per_minute), zone, BIN_MINUTES)
+    bins = wall_clock_bins(zone, *_window(event), BIN_MINUTES)
+    per_bin = [n for (n,) in await _count_by_bin(session, bins, Checkin.at, counted, func.count())]
+    # From the first check-in to the last, quiet stretches between them included.
+    busy = [i for i, n in enumerate(per_bin) if n]
+    shown = range(busy[0], busy[-1] + 1) if busy else range(0)
     people = dict(
         (
             await session.execute(
@@ -119,7 +119,7 @@ async def _attendance(
     return (
         int(registered or 0),
         int(checked_in or 0),
-        [CheckinBin(starts_at, n) for starts_at, n in bins],
+        [CheckinBin(bins[i].local, per_bin[i]) for i in shown],
         [
             SessionAttendance(
                 id=s.id,
@@ -137,44 +137,27 @@ async def _connections_per_hour(
     session: AsyncSession, event: Event, zone: ZoneInfo
 ) -> list[ConnectionHour]:
     """Connections first made in each wall-clock hour; an hour in which fewer than MIN_GROUP
-    people made them is suppressed."""
+    people made them is suppressed (an hour with none too: zero is a small group)."""
     live = (Connection.event_id == event.id, Connection.removed_at.is_(None))
-    bounds: Any = (
-        await session.execute(
-            select(func.min(Connection.first_met_at), func.max(Connection.first_met_at)).where(
-                *live
-            )
-        )
-    ).one()
-    first, last = bounds
-    if first is None:
+    bins = wall_clock_bins(zone, *_window(event), 60)
+    # How many people made them decides what may be shown; distinct people cannot be summed
+    # from smaller bins, so each hour is counted on its own.
+    per_hour = await _count_by_bin(
+        session,
+        bins,
+        Connection.first_met_at,
+        live,
+        func.count(),
+        func.count(distinct(Connection.owner_id)),
+    )
+    figures = [protect(n, people) for n, people in per_hour]
+    # From the first hour that may be shown to the last: an hour at either end that is hidden
+    # would still say that someone connected then.
+    shown = [i for i, f in enumerate(figures) if f.suppressed is None]
+    if not shown:
         return []
-    # Grouped in the database by the instant shifted by the offset in force (which stretch of
-    # offset is part of the key, so the hour repeated when clocks go back stays two hours).
-    # The count of distinct people cannot be summed from smaller bins, hence SQL-side bins.
-    shift = _offset(Connection.first_met_at, offset_segments(zone, _as_utc(first), _as_utc(last)))
-    epoch = _epoch(_dialect(session), Connection.first_met_at)
-    rows = (
-        select(
-            ((epoch + shift) // HOUR).label("hour"),
-            shift.label("shift"),
-            Connection.owner_id.label("owner"),
-        )
-        .where(*live)
-        .subquery()
-    )
-    hours = await session.execute(
-        select(
-            rows.c.hour, rows.c.shift, func.count(), func.count(distinct(rows.c.owner))
-        ).group_by(rows.c.hour, rows.c.shift)
-    )
-    found = sorted(
-        (int(hour) * HOUR - int(offset), int(offset), int(n), int(people))
-        for hour, offset, n, people in hours
-    )
     return [
-        ConnectionHour(wall_bin(utc + offset, offset, zone), Figure.of(protect(n, people)))
-        for utc, offset, n, people in found
+        ConnectionHour(bins[i].local, Figure.of(figures[i])) for i in range(shown[0], shown[-1] + 1)
     ]
 
 

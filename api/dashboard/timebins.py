@@ -1,82 +1,54 @@
-"""Time bins in an event's time zone, correct across daylight-saving changes (pure).
+"""Time bins on an event's wall clock, correct across daylight-saving changes (pure).
 
-A bin is a stretch of wall-clock time in the event's zone *with its UTC offset*: the hour
-repeated when clocks go back is two bins ("02:00+02:00" and "02:00+01:00"), and the hour
-skipped when they go forward has none. The database groups by UTC instants shifted by the
-offset in force (`offset_segments` gives the stretches of constant offset), so a bin never
-mixes two real hours.
+A bin is a stretch of wall-clock time in the event's zone from one aligned time to the next
+("10:15" to "10:30"), given as the UTC instants where it starts and ends, so the database
+counts each bin as a range of an indexed column. Every bin is a real stretch of time: the hour
+repeated when clocks go back is two bins (02:00+02:00 and 02:00+01:00), the hour skipped when
+they go forward has none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-DAY = timedelta(days=1)
+QUARTER = timedelta(minutes=15)
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
-    """From `starts` (UTC, None for "since always") the zone is `offset` seconds from UTC."""
+class Bin:
+    """[starts, ends) in UTC; `local` is `starts` on the zone's wall clock, with its offset."""
 
-    starts: datetime | None
-    offset: int
+    starts: datetime
+    ends: datetime
+    local: datetime
 
 
-def offset_at(zone: ZoneInfo, instant: datetime) -> int:
-    """Seconds east of UTC in `zone` at the UTC `instant`."""
+def _offset_seconds(zone: ZoneInfo, instant: datetime) -> int:
     delta = instant.astimezone(zone).utcoffset()
     return int(delta.total_seconds()) if delta is not None else 0
 
 
-def _change_between(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
-    """The first second after `low` at which the offset differs from `low`'s (at most `high`)."""
-    before = offset_at(zone, low)
-    lo, hi = 0, int((high - low).total_seconds())
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if offset_at(zone, low + timedelta(seconds=mid)) == before:
-            lo = mid
-        else:
-            hi = mid
-    return low + timedelta(seconds=hi)
-
-
-def offset_segments(zone: ZoneInfo, first: datetime, last: datetime) -> list[Segment]:
-    """The stretches of constant UTC offset covering [first, last] (UTC instants)."""
-    segments = [Segment(None, offset_at(zone, first))]
-    day = first
-    while day < last:
-        step = min(day + DAY, last)
-        if offset_at(zone, step) != offset_at(zone, day):
-            change = _change_between(zone, day, step)
-            segments.append(Segment(change, offset_at(zone, change)))
-            # Two changes within one day (none in practice): look again from this one.
-            step = change
-        day = step
-    return segments
-
-
-def wall_bin(bin_start_local: int, offset: int, zone: ZoneInfo) -> datetime:
-    """The aware datetime of a bin given as local seconds since the epoch and its offset."""
-    instant = datetime.fromtimestamp(bin_start_local - offset, UTC)
-    return instant.astimezone(zone)
-
-
-def minutes_to_bins(
-    per_minute: Iterable[tuple[datetime, int]], zone: ZoneInfo, minutes: int = 15
-) -> list[tuple[datetime, int]]:
-    """Counts per UTC minute summed into `minutes`-long bins of the zone's wall clock, oldest
-    first; each bin is the aware local datetime at which it starts."""
+def wall_clock_bins(zone: ZoneInfo, first_day: date, last_day: date, minutes: int) -> list[Bin]:
+    """Bins of `minutes` (dividing an hour or a day) on the zone's wall clock, covering the
+    local days from `first_day` to `last_day` inclusive, oldest first."""
+    start = datetime.combine(first_day, time(), zone).astimezone(UTC)
+    end = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
+    # Every zone's offset today is a whole number of quarter hours, so a quarter-hour step in
+    # UTC meets every aligned wall-clock time; a zone with an odd offset (historical local mean
+    # time) is walked minute by minute instead.
+    hours = int((end - start) / timedelta(hours=1))
+    odd = any(_offset_seconds(zone, start + timedelta(hours=k)) % 900 for k in range(hours + 1))
+    step = MINUTE if odd else QUARTER
     size = minutes * 60
-    totals: dict[tuple[int, int], int] = {}
-    for minute, count in per_minute:
-        offset = offset_at(zone, minute)
-        local = int(minute.timestamp()) + offset
-        key = (local - local % size, offset)
-        totals[key] = totals.get(key, 0) + count
-    bins = [(wall_bin(start, offset, zone), count) for (start, offset), count in totals.items()]
-    # Aware datetimes of one zone compare by wall clock: sort by the instant instead.
-    return sorted(bins, key=lambda item: item[0].astimezone(UTC))
+    edges = []
+    instant = start
+    while instant <= end:
+        local = instant.astimezone(zone)
+        if (local.hour * 3600 + local.minute * 60) % size == 0 and local.second == 0:
+            edges.append(instant)
+        instant += step
+    return [Bin(a, b, a.astimezone(zone)) for a, b in pairwise(edges)]
