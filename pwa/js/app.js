@@ -10,6 +10,7 @@ import { watchForUpdates } from "./updates.js";
 import * as badge from "./views/badge.js";
 import * as connect from "./views/connect.js";
 import * as connections from "./views/connections.js";
+import * as dashboard from "./views/dashboard.js";
 import * as eventForm from "./views/event-form.js";
 import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
@@ -33,7 +34,8 @@ const ROUTES = [
   [/^\/organize\/new$/, eventForm, true],
   [/^\/organize\/([a-z0-9-]+)\/import$/, importer, true],
   [/^\/organize\/([a-z0-9-]+)\/badges$/, print, true],
-  [/^\/organize\/([a-z0-9-]+)$/, eventForm, true],
+  [/^\/organize\/([a-z0-9-]+)\/edit$/, eventForm, true],
+  [/^\/organize\/([a-z0-9-]+)$/, dashboard, true],
 ];
 
 const main = document.getElementById("main");

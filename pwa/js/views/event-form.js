@@ -338,7 +338,7 @@ export async function render(container, { params, navigate }) {
     try {
       if (isNew) {
         const created = await api("POST", "/api/events", values);
-        navigate(`/organize/${created.slug}`);
+        navigate(`/organize/${created.slug}/edit`);
         announce("event.created", { name: created.name });
         return;
       }
@@ -367,6 +367,7 @@ export async function render(container, { params, navigate }) {
       h(
         "div",
         { class: "card-actions" },
+        h("a", { class: "button", href: `/organize/${event.slug}`, t: "dashboard.link" }),
         h("a", { class: "button", href: `/organize/${event.slug}/import`, t: "event.import_link" }),
       ),
     );
