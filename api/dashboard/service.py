@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, distinct, func, literal, select, text, union_all
+from sqlalchemy import bindparam, distinct, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.checkin.attendance import counts
@@ -45,8 +45,10 @@ TOP_INTERESTS = 10
 BANDS: tuple[tuple[str, int | None], ...] = (("1-4", 4), ("5-9", 9), ("10+", None))
 
 
-# Bins counted per statement: SQLite allows 500 terms in a compound SELECT.
-BINS_PER_QUERY = 400
+# Bins counted per statement: two bound values each, well within both databases' limits.
+BINS_PER_QUERY = 2000
+# One instance for every bound instant (a type made per value cost ~1 ms per 10 bins).
+_INSTANT = UTCDateTime()
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -67,23 +69,27 @@ async def _count_by_bin(
     found: list[tuple[int, ...]] = []
     for offset in range(0, len(bins), BINS_PER_QUERY):
         chunk = bins[offset : offset + BINS_PER_QUERY]
-        table = union_all(
-            *(
-                select(
-                    literal(n, Integer).label("n"),
-                    literal(b.starts, UTCDateTime()).label("starts"),
-                    literal(b.ends, UTCDateTime()).label("ends"),
-                )
-                for n, b in enumerate(chunk)
-            )
-        ).subquery("bins")
+        # A VALUES list of bound instants (typed, so PostgreSQL casts them): cheaper to build
+        # than a SELECT per bin, and both databases name its columns column1, column2.
+        rows = ", ".join(f"(:s{n}, :e{n})" for n in range(len(chunk)))
+        edges = [
+            bindparam(f"{side}{n}", value, type_=_INSTANT)
+            for n, b in enumerate(chunk)
+            for side, value in (("s", b.starts), ("e", b.ends))
+        ]
+        table = (
+            text(f"SELECT column1 AS starts, column2 AS ends FROM (VALUES {rows}) AS v")  # noqa: S608 - placeholders only
+            .bindparams(*edges)
+            .columns(starts=_INSTANT, ends=_INSTANT)
+            .subquery("bins")
+        )
         inside = (*where, column >= table.c.starts, column < table.c.ends)
         figures = [select(m).where(*inside).scalar_subquery() for m in measures]
-        rows = dict(
-            (n, tuple(int(v or 0) for v in values))
-            for n, *values in await session.execute(select(table.c.n, *figures))
-        )
-        found.extend(rows[n] for n in range(len(chunk)))
+        counted = {
+            starts: tuple(int(v or 0) for v in values)
+            for starts, *values in await session.execute(select(table.c.starts, *figures))
+        }
+        found.extend(counted[b.starts] for b in chunk)
     return found
 
 
