@@ -242,13 +242,14 @@ async def _shared_interests(
     }
     if pending:
         params: dict[str, Any] = {"event": event.id}
-        whens = []
+        whens, names = [], []
         for number, (key, ways) in enumerate(pending.items()):
             params[f"k{number}"] = key
             for way, (term, _) in enumerate(ways):
                 params[f"s{number}_{way}"] = term
+                names.append(f":s{number}_{way}")
                 whens.append(f"WHEN :s{number}_{way} THEN :k{number}")
-        terms = ", ".join(f":{name}" for name in params if name.startswith("s"))
+        terms = ", ".join(names)
         mapped = f"CASE j.value {' '.join(whens)} END"
         grouped = (
             f"SELECT term, count(DISTINCT person) FROM (SELECT a.id AS person, {mapped} AS term "  # noqa: S608 - placeholders only
