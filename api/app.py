@@ -38,6 +38,7 @@ from api.checkin.operations import CheckinKinds
 from api.checkin.routes import CheckinController
 from api.connections.operations import ConnectionKinds
 from api.connections.routes import ConnectionController
+from api.dashboard.routes import DashboardController
 from api.db import create_engine, is_sqlite, session_factory, transaction
 from api.dependencies import (
     AppSettings,
@@ -288,6 +289,7 @@ def create_app(
             sync_route(sync_engine),
             ConnectionController,
             CheckinController,
+            DashboardController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),

@@ -22,6 +22,7 @@ DIRECTORY_REFRESH_MS_TARGET = 5.0  # an unchanged refresh: a 304
 DIRECTORY_DELTA_SHARE_TARGET = 0.02  # a refresh after 10 changes, against the whole directory
 DIRECTORY_HEALTH_P99_MS_TARGET = 100  # while 50 phones refresh at once
 CHECKIN_INGEST_SPEEDUP_TARGET = 6.0  # one check-in per request, against commit-per-check-in
+DASHBOARD_SERVER_MS_TARGET = 300  # 10,000 attendees, 200,000 check-ins and connections
 
 
 def run_module(module: str, *args: str) -> dict[str, object]:
@@ -159,6 +160,20 @@ def checkin_benchmark() -> list[str]:
     return [] if ok else ["check-in ingest"]
 
 
+def dashboard_benchmark() -> list[str]:
+    result = run_module("bench.dashboard")
+    cpu = float(result["server_cpu_ms"])  # type: ignore[arg-type]
+    ok = cpu <= DASHBOARD_SERVER_MS_TARGET
+    print(
+        f"dashboard · {result['attendees']} attendees, {result['checkins']} check-ins, "
+        f"{result['connections']} connections (SQLite) · server {cpu:.0f} ms CPU, "
+        f"{result['server_wall_ms']:.0f} ms wall (target ≤ {DASHBOARD_SERVER_MS_TARGET} ms) · "
+        f"request {result['request_ms']:.0f} ms, {result['bytes']} bytes {'ok' if ok else 'MISSED'}"
+    )
+    (RESULTS / "dashboard.json").write_text(json.dumps(result, indent=2))
+    return [] if ok else ["dashboard"]
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     failures = []
@@ -184,6 +199,7 @@ def main() -> int:
     failures += starter_benchmark()
     failures += directory_benchmark()
     failures += checkin_benchmark()
+    failures += dashboard_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))
         return 1

@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "35cf79026b0f";
+const VERSION = "d933e3853889";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -8,8 +8,10 @@ const SHELL = [
   "/index.html",
   "/app.webmanifest",
   "/css/app.css",
+  "/css/dashboard.css",
   "/js/api.js",
   "/js/app.js",
+  "/js/bar-chart.js",
   "/js/dom.js",
   "/js/fields.js",
   "/js/i18n.js",
@@ -28,6 +30,7 @@ const SHELL = [
   "/js/views/connect.js",
   "/js/views/connections.js",
   "/js/views/contact-form.js",
+  "/js/views/dashboard.js",
   "/js/views/event-form.js",
   "/js/views/failed-list.js",
   "/js/views/home.js",

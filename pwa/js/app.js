@@ -11,6 +11,7 @@ import * as badge from "./views/badge.js";
 import * as checkin from "./views/checkin.js";
 import * as connect from "./views/connect.js";
 import * as connections from "./views/connections.js";
+import * as dashboard from "./views/dashboard.js";
 import * as eventForm from "./views/event-form.js";
 import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
@@ -42,7 +43,8 @@ const ROUTES = [
   [/^\/organize\/([a-z0-9-]+)\/badges$/, print, true],
   [/^\/organize\/([a-z0-9-]+)\/posters$/, posters, true],
   [/^\/organize\/([a-z0-9-]+)\/staff$/, staff, true],
-  [/^\/organize\/([a-z0-9-]+)$/, eventForm, true],
+  [/^\/organize\/([a-z0-9-]+)\/edit$/, eventForm, true],
+  [/^\/organize\/([a-z0-9-]+)$/, dashboard, true],
 ];
 
 const main = document.getElementById("main");

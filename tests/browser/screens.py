@@ -93,7 +93,7 @@ def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -
     elif name == "event-new":
         page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/new")
     elif name == "event":
-        page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo")
+        page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/edit")
     elif name == "import-report":
         page = pages.new(ORGANIZER, language=language, **options)
         open_app(page, "/")

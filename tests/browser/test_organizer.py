@@ -47,7 +47,7 @@ def test_organizer_creates_an_event_with_a_session_and_vocabulary(pages: Pages) 
     interest.get_by_label("Other names").fill("ML, aprendizaje de máquinas")
     page.get_by_role("button", name="Create event").click()
 
-    expect(page).to_have_url(re.compile(rf"/organize/{slug}$"))
+    expect(page).to_have_url(re.compile(rf"/organize/{slug}/edit$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Expo Datos 2026")
     expect(page.get_by_text("Registered attendees: 0")).to_be_visible()
     expect(row(page, "Session 1").get_by_label("Starts")).to_have_value("2026-10-05T10:00")
@@ -74,7 +74,7 @@ def test_organizer_edits_an_event_and_keeps_its_sessions(pages: Pages) -> None:
         ],
     )
     session_id = event["sessions"][0]["id"]
-    open_app(page, f"/organize/{event['slug']}")
+    open_app(page, f"/organize/{event['slug']}/edit")
     page.get_by_label("Event name").fill("Expo Renamed")
     row(page, "Session 1").get_by_label("Ends").fill("2026-10-05T10:45")
     page.get_by_role("button", name="Add an interest").click()
@@ -110,7 +110,7 @@ def test_a_taken_short_name_is_explained_next_to_the_field(pages: Pages) -> None
 def test_a_vocabulary_alias_used_twice_is_shown_on_its_row(pages: Pages) -> None:
     page = open_app(pages.new(ORGANIZER, language="en"), "/")
     event = create_event(page)
-    open_app(page, f"/organize/{event['slug']}")
+    open_app(page, f"/organize/{event['slug']}/edit")
     for n, (en, es) in enumerate([("Design", "Diseño"), ("UX design", "Diseño")], start=1):
         page.get_by_role("button", name="Add an interest").click()
         row(page, f"Interest {n}").get_by_label("Name in English").fill(en)

@@ -357,7 +357,7 @@ export async function render(container, { params, navigate }) {
     try {
       if (isNew) {
         const created = await api("POST", "/api/events", values);
-        navigate(`/organize/${created.slug}`);
+        navigate(`/organize/${created.slug}/edit`);
         announce("event.created", { name: created.name });
         return;
       }
@@ -388,6 +388,7 @@ export async function render(container, { params, navigate }) {
       h(
         "div",
         { class: "card-actions" },
+        h("a", { class: "button", href: `/organize/${event.slug}`, t: "dashboard.link" }),
         h("a", { class: "button", href: `/organize/${event.slug}/import`, t: "event.import_link" }),
         h("a", { class: "button", href: `/organize/${event.slug}/staff`, t: "event.staff_link" }),
       ),

@@ -1,0 +1,1 @@
+"""The organizer's dashboard: attendance and check-ins, and networking in aggregate only."""
