@@ -49,7 +49,7 @@ export async function render(container, { params }) {
         h("p", { t: "posters.no_rooms" }),
         h("p", { class: "detail", t: "posters.no_rooms_how" }),
       ),
-      h("p", {}, h("a", { class: "button", href: `/organize/${slug}`, t: "posters.edit_schedule" })),
+      h("p", {}, h("a", { class: "button", href: `/organize/${slug}/edit`, t: "posters.edit_schedule" })),
     );
     return null;
   }
