@@ -46,6 +46,7 @@ from api.dependencies import (
 )
 from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
+from api.exports.routes import AttendanceExportController
 from api.imports.routes import ImportController
 from api.models import utcnow
 from api.profiles.routes import ProfileController
@@ -280,6 +281,7 @@ def create_app(
             AttendeeBadgeController,
             sync_route(sync_engine),
             ConnectionController,
+            AttendanceExportController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),
