@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -37,6 +37,13 @@ FILE_PIECE = 1 << 16
 # How a session's titles are joined in one cell.
 TITLE_SEPARATOR = "; "
 STAFF_METHODS = frozenset({"badge", "manual"})
+# Told which list ("attendance" or "checkins") each chunk belonged to and how many rows it held
+# (the command line counts them).
+Progress = Callable[[str, int], None]
+
+
+def _ignore(_kind: str, _rows: int) -> None:
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,27 +259,36 @@ async def checkin_rows(
 
 
 async def attendance_csv(
-    reader: async_sessionmaker[AsyncSession], plan: AttendanceExport
+    reader: async_sessionmaker[AsyncSession],
+    plan: AttendanceExport,
+    progress: Progress = _ignore,
 ) -> AsyncIterator[bytes]:
     """The attendance list as CSV bytes; the header goes out before the first read."""
     stream = CsvStream()
     yield stream.encode([plan.attendance_header()])
     async for rows in attendance_rows(reader, plan):
+        progress("attendance", len(rows))
         yield stream.encode(rows)
 
 
 async def checkins_csv(
-    reader: async_sessionmaker[AsyncSession], plan: AttendanceExport
+    reader: async_sessionmaker[AsyncSession],
+    plan: AttendanceExport,
+    progress: Progress = _ignore,
 ) -> AsyncIterator[bytes]:
     """Every check-in that counts as CSV bytes; the header goes out before the first read."""
     stream = CsvStream()
     yield stream.encode([plan.checkins_header()])
     async for rows in checkin_rows(reader, plan):
+        progress("checkins", len(rows))
         yield stream.encode(rows)
 
 
 async def attendance_xlsx(
-    reader: async_sessionmaker[AsyncSession], plan: AttendanceExport, tmpdir: str | None = None
+    reader: async_sessionmaker[AsyncSession],
+    plan: AttendanceExport,
+    progress: Progress = _ignore,
+    tmpdir: str | None = None,
 ) -> AsyncIterator[bytes]:
     """A workbook of two sheets (attendance, check-ins) as bytes.
 
@@ -284,9 +300,11 @@ async def attendance_xlsx(
         people = book.add_sheet(plan.text("sheet_attendance"), plan.attendance_header())
         async for rows in attendance_rows(reader, plan):
             await asyncio.to_thread(people.write_rows, rows)
+            progress("attendance", len(rows))
         checkins = book.add_sheet(plan.text("sheet_checkins"), plan.checkins_header())
         async for rows in checkin_rows(reader, plan):
             await asyncio.to_thread(checkins.write_rows, rows)
+            progress("checkins", len(rows))
         await asyncio.to_thread(book.close)
         target.seek(0)
         while piece := await asyncio.to_thread(target.read, FILE_PIECE):
