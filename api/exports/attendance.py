@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Executable, and_, exists, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -139,9 +140,35 @@ async def plan_export(
     )
 
 
-async def _read(reader: async_sessionmaker[AsyncSession], statement: Any) -> Sequence[Any]:
+async def _read(reader: async_sessionmaker[AsyncSession], statement: Executable) -> Sequence[Any]:
     async with reader() as db:
         return (await db.execute(statement)).all()
+
+
+async def _pages(
+    reader: async_sessionmaker[AsyncSession],
+    first: Executable,
+    after: Callable[[Any], Executable],
+) -> AsyncIterator[Sequence[Any]]:
+    """Keyset pages of CHUNK rows: `first`, then `after(last row of the page before)`.
+
+    The next page is read (in the driver's thread) while the caller turns this one into rows
+    and sends them, so the database and the writing overlap instead of taking turns.
+    """
+    pending: asyncio.Future[Sequence[Any]] | None = asyncio.ensure_future(_read(reader, first))
+    try:
+        while pending is not None:
+            page = await pending
+            pending = None
+            if len(page) == CHUNK:
+                pending = asyncio.ensure_future(_read(reader, after(page[-1])))
+            if page:
+                yield page
+    finally:
+        if pending is not None:  # the client went away mid-download
+            pending.cancel()
+            with suppress(asyncio.CancelledError):
+                await pending
 
 
 async def attendance_rows(
@@ -150,27 +177,26 @@ async def attendance_rows(
     """One row per attendee, in import order, a chunk at a time."""
     considered = plan.considered()
     attended = exists().where(Checkin.attendee_id == Attendee.id, considered)
-    people = select(
-        Attendee.id, Attendee.name, Attendee.email, Attendee.organization, Attendee.ticket_type
-    ).where(Attendee.event_id == plan.event_id)
+    people = (
+        select(
+            Attendee.id, Attendee.name, Attendee.email, Attendee.organization, Attendee.ticket_type
+        )
+        .where(Attendee.event_id == plan.event_id)
+        .order_by(Attendee.id)
+        .limit(CHUNK)
+    )
     if plan.filters.status == "checked-in":
         people = people.where(attended)
     elif plan.filters.status == "absent":
         people = people.where(~attended)
     yes, no = plan.text("yes"), plan.text("no")
-    after = 0
-    while True:
-        page = await _read(
-            reader, people.where(Attendee.id > after).order_by(Attendee.id).limit(CHUNK)
-        )
-        if not page:
-            return
-        first_id, after = page[0].id, page[-1].id
+    pages = _pages(reader, people, lambda last: people.where(Attendee.id > last.id))
+    async for page in pages:
         # Each person's first check-in at each place, for this page's range of ids.
         visits = await _read(
             reader,
             select(Checkin.attendee_id, Checkin.session_id, func.min(Checkin.at))
-            .where(considered, Checkin.attendee_id.between(first_id, after))
+            .where(considered, Checkin.attendee_id.between(page[0].id, page[-1].id))
             .group_by(Checkin.attendee_id, Checkin.session_id),
         )
         first_seen: dict[int, datetime] = {}
@@ -199,8 +225,6 @@ async def attendance_rows(
             ]
             rows.append(row)
         yield rows
-        if len(page) < CHUNK:
-            return
 
 
 async def checkin_rows(
@@ -224,20 +248,22 @@ async def checkin_rows(
         .order_by(Checkin.at, Checkin.id)
         .limit(CHUNK)
     )
+
+    def after(last: Any) -> Executable:
+        # A row value: both databases seek the (event_id, at) index to it, where the
+        # equivalent OR scanned the event's check-ins from the first one on every page
+        # (0.10 s against 0.015 s per page at 200,000 on SQLite). `at >=` states the bound
+        # for planners that use only an index's leading columns.
+        return attempts.where(
+            Checkin.at >= last.at,
+            tuple_(Checkin.at, Checkin.id)
+            > tuple_(literal(last.at, Checkin.at.type), literal(last.id)),
+        )
+
     entrance, yes, no = plan.text("entrance"), plan.text("yes"), plan.text("no")
     by_staff, by_self = plan.text("by_staff"), plan.text("by_self")
     sessions, when = plan.sessions, plan.when
-    last: tuple[datetime, int] | None = None
-    while True:
-        statement = attempts
-        if last is not None:
-            at, checkin_id = last
-            statement = attempts.where(
-                or_(Checkin.at > at, and_(Checkin.at == at, Checkin.id > checkin_id))
-            )
-        page = await _read(reader, statement)
-        if not page:
-            return
+    async for page in _pages(reader, attempts, after):
         rows: list[Row] = []
         for _id, at, session_id, method, offline, name, email in page:
             session = sessions.get(session_id) if session_id is not None else None
@@ -253,9 +279,6 @@ async def checkin_rows(
                 ]
             )
         yield rows
-        if len(page) < CHUNK:
-            return
-        last = (page[-1].at, page[-1].id)
 
 
 async def attendance_csv(
