@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "dc775ba37f91";
+const VERSION = "14edc17ee555";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -22,6 +22,7 @@ const SHELL = [
   "/js/state.js",
   "/js/term-list.js",
   "/js/updates.js",
+  "/js/views/attendance.js",
   "/js/views/badge.js",
   "/js/views/connect.js",
   "/js/views/connections.js",

@@ -7,6 +7,7 @@ import { resume, startOutbox } from "./outbox/queue.js";
 import { outboxEvents } from "./outbox/storage.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
+import * as attendance from "./views/attendance.js";
 import * as badge from "./views/badge.js";
 import * as connect from "./views/connect.js";
 import * as connections from "./views/connections.js";
@@ -33,6 +34,7 @@ const ROUTES = [
   [/^\/organize\/new$/, eventForm, true],
   [/^\/organize\/([a-z0-9-]+)\/import$/, importer, true],
   [/^\/organize\/([a-z0-9-]+)\/badges$/, print, true],
+  [/^\/organize\/([a-z0-9-]+)\/attendance$/, attendance, true],
   [/^\/organize\/([a-z0-9-]+)$/, eventForm, true],
 ];
 
