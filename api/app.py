@@ -49,6 +49,7 @@ from api.dependencies import (
 )
 from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
+from api.exports.routes import AttendanceExportController
 from api.imports.routes import ImportController
 from api.models import utcnow
 from api.posters.routes import PosterController
@@ -290,6 +291,7 @@ def create_app(
             ConnectionController,
             CheckinController,
             DashboardController,
+            AttendanceExportController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),

@@ -20,6 +20,7 @@ from api.auth.service import find_or_create_account, normalize_email, request_si
 from api.db import create_engine, session_factory, transaction
 from api.demo.seed import ATTENDEE_EMAIL, DEMO_SLUG, ORGANIZER_EMAIL, STAFF_EMAIL, seed_demo
 from api.errors import DomainError
+from api.exports.cli import export
 from api.imports.schemas import ImportReport
 from api.imports.service import import_attendees, parse_upload
 from api.migrate import upgrade_database
@@ -56,6 +57,9 @@ def settings_or_exit() -> Settings:
 @click.group()
 def main() -> None:
     """Enlace: conference networking that survives conference Wi-Fi."""
+
+
+main.add_command(export)
 
 
 @main.command()

@@ -32,6 +32,12 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class BadInput(DomainError):
+    """A request parameter that cannot be read; `field` names it."""
+
+    code = "invalid_input"
+
+
 class Conflict(DomainError):
     code = "conflict"
 
@@ -54,6 +60,7 @@ STATUS_FOR_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     NotSignedIn: 401,
     Invalid: 422,
+    BadInput: 400,
     Conflict: 409,
     Gone: 410,
     TooLarge: 413,

@@ -23,6 +23,9 @@ DIRECTORY_DELTA_SHARE_TARGET = 0.02  # a refresh after 10 changes, against the w
 DIRECTORY_HEALTH_P99_MS_TARGET = 100  # while 50 phones refresh at once
 CHECKIN_INGEST_SPEEDUP_TARGET = 6.0  # one check-in per request, against commit-per-check-in
 DASHBOARD_SERVER_MS_TARGET = 300  # 10,000 attendees, 200,000 check-ins and connections
+EXPORT_SPEEDUP_TARGET = 2.0  # streamed CSV rows/s, against load-everything-then-write
+EXPORT_TTFB_MS_TARGET = 50
+EXPORT_RSS_GROWTH_MB_TARGET = 16  # peak RSS at 200,000 rows against 20,000: flat, allocator noise
 
 
 def run_module(module: str, *args: str) -> dict[str, object]:
@@ -174,6 +177,33 @@ def dashboard_benchmark() -> list[str]:
     return [] if ok else ["dashboard"]
 
 
+def export_benchmark() -> list[str]:
+    result: dict[str, Any] = run_module("bench.export")
+    small, large = result["stream_small"], result["stream_large"]
+    base_small, base_large = result["baseline_small"], result["baseline_large"]
+    xlsx_small, xlsx_large = result["xlsx_small"], result["xlsx_large"]
+    checks = {
+        "export speed-up": result["speedup"] >= EXPORT_SPEEDUP_TARGET,
+        "export first byte": large["ttfb_ms"] <= EXPORT_TTFB_MS_TARGET,
+        "export memory": result["stream_rss_growth_mb"] <= EXPORT_RSS_GROWTH_MB_TARGET,
+    }
+    print(
+        f"attendance export, {large['rows']:,} check-ins as CSV (SQLite, over HTTP) · streamed "
+        f"{large['rows_per_s']:,} rows/s, first byte {large['ttfb_ms']} ms (first row "
+        f"{large['first_row_ms']} ms) · load-everything-then-write {base_large['rows_per_s']:,} "
+        f"rows/s, first byte {base_large['ttfb_ms']:.0f} ms · {result['speedup']}× (target ≥ "
+        f"{EXPORT_SPEEDUP_TARGET}×, first byte ≤ {EXPORT_TTFB_MS_TARGET} ms) · peak RSS "
+        f"{small['peak_rss_mb']} MB at {small['rows']:,} rows, {large['peak_rss_mb']} MB at "
+        f"{large['rows']:,} (load-everything: {base_small['peak_rss_mb']} / "
+        f"{base_large['peak_rss_mb']} MB; target growth ≤ {EXPORT_RSS_GROWTH_MB_TARGET} MB) · "
+        f"XLSX {xlsx_large['rows_per_s']:,} rows/s ({xlsx_large['rows']:,} rows, "
+        f"{xlsx_large['seconds']} s), peak RSS {xlsx_small['peak_rss_mb']} / "
+        f"{xlsx_large['peak_rss_mb']} MB {'ok' if all(checks.values()) else 'MISSED'}"
+    )
+    (RESULTS / "export.json").write_text(json.dumps(result, indent=2))
+    return [name for name, ok in checks.items() if not ok]
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     failures = []
@@ -200,6 +230,7 @@ def main() -> int:
     failures += directory_benchmark()
     failures += checkin_benchmark()
     failures += dashboard_benchmark()
+    failures += export_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))
         return 1

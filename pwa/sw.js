@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "42c3cb869633";
+const VERSION = "9464f6f15f70";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -25,6 +25,7 @@ const SHELL = [
   "/js/state.js",
   "/js/term-list.js",
   "/js/updates.js",
+  "/js/views/attendance.js",
   "/js/views/badge.js",
   "/js/views/checkin.js",
   "/js/views/connect.js",

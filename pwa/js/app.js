@@ -7,6 +7,7 @@ import { resume, startOutbox } from "./outbox/queue.js";
 import { outboxEvents } from "./outbox/storage.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
+import * as attendance from "./views/attendance.js";
 import * as badge from "./views/badge.js";
 import * as checkin from "./views/checkin.js";
 import * as connect from "./views/connect.js";
@@ -44,6 +45,7 @@ const ROUTES = [
   [/^\/organize\/([a-z0-9-]+)\/posters$/, posters, true],
   [/^\/organize\/([a-z0-9-]+)\/staff$/, staff, true],
   [/^\/organize\/([a-z0-9-]+)\/edit$/, eventForm, true],
+  [/^\/organize\/([a-z0-9-]+)\/attendance$/, attendance, true],
   [/^\/organize\/([a-z0-9-]+)$/, dashboard, true],
 ];
 

@@ -14,7 +14,8 @@ from tests.browser.shell_version import current_version, expected_version
 PWA = Path(__file__).resolve().parents[2] / "pwa"
 CATALOG_KEY = re.compile(
     r"""["'`]((?:app|update|language|signout|signin|home|role|field|terms|profile|event|form|"""
-    r"""import|importfield|importcode|notfound|failure|error|hint|badge|connect|connections|sync|outcome|print|scan|dashboard)"""
+    r"""import|importfield|importcode|notfound|failure|error|hint|badge|connect|connections|sync|outcome|print|scan|"""
+    r"""dashboard|attendance_export|checkin|poster|posters|staff)"""
     r"""\.[a-z0-9_.]+)["'`]"""
 )
 

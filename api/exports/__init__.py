@@ -1,0 +1,1 @@
+"""Exports for organizers: attendance lists and every check-in, as CSV and XLSX, streamed."""

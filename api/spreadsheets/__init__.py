@@ -1,0 +1,1 @@
+"""Spreadsheet writing, pure: formula-safe CSV and XLSX written a chunk of rows at a time."""
