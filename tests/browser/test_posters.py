@@ -80,7 +80,7 @@ def test_an_event_without_rooms_says_how_to_add_them(pages: Pages) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Carteles de las salas")
     expect(page.get_by_text("El programa aún no tiene salas")).to_be_visible()
     expect(page.get_by_role("link", name="Editar el programa")).to_have_attribute(
-        "href", f"/organize/{event['slug']}"
+        "href", f"/organize/{event['slug']}/edit"
     )
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
