@@ -18,7 +18,7 @@ from tests.browser.screens import api_get, create_event
 def test_organizer_adds_promotes_and_removes_staff_and_staff_see_check_in(pages: Pages) -> None:
     page = open_app(pages.new(ORGANIZER, language="en"), "/")
     event = create_event(page, "Expo Staff")
-    open_app(page, f"/organize/{event['slug']}")
+    open_app(page, f"/organize/{event['slug']}/edit")
     page.get_by_role("link", name="Organizers and staff").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff of Expo Staff")
     # Both roles are explained where they are chosen.
