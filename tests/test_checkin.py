@@ -22,6 +22,7 @@ from api.models import (
     EventSession,
     Poster,
     SessionRegistration,
+    utcnow,
 )
 from api.settings import Settings
 from tests.conftest import add_account, add_attendee, add_event, run_in_db
@@ -306,28 +307,44 @@ async def test_restricted_sessions_admit_only_registered_people(settings: Settin
 
 async def test_attendees_check_themselves_in_by_a_room_poster(settings: Settings) -> None:
     seen = await checkin_event(settings)
+    base = utcnow().replace(microsecond=0)
+
+    async def reschedule(session: AsyncSession) -> None:
+        # A phone dates its own check-ins, so the sessions are placed around now.
+        for session_id, starts in ((seen["keynote"], -180), (seen["workshop"], -50)):
+            begin = base + timedelta(minutes=starts)
+            await session.execute(
+                update(EventSession)
+                .where(EventSession.id == session_id)
+                .values(starts_at=begin, ends_at=begin + timedelta(hours=1))
+            )
+
+    await run_in_db(settings, reschedule)
     hall = f"http://testserver.local/R/{seen['posters']['Main hall'].lower()}"
     room2 = seen["posters"]["Room 2"]
-    early = OPENING + timedelta(hours=2) - timedelta(minutes=10)
+    early = base - timedelta(minutes=60)
     async with signed_in_client(settings, ANA) as phone:
         results = await sync(
             phone,
-            op("checkin", at=OPENING + timedelta(minutes=20), poster=hall),
-            op("checkin", at=OPENING + timedelta(minutes=70), poster=hall),
+            op("checkin", at=base - timedelta(minutes=150), poster=hall),
+            op("checkin", at=base - timedelta(minutes=90), poster=hall),
             op("checkin", at=early, poster=room2),
-            op("checkin", at=OPENING, poster=new_token()),
+            op("checkin", at=base, poster=new_token()),
+            # Dated more than a day before it arrived: not believed.
+            op("checkin", at=base - timedelta(hours=25), poster=hall),
         )
     assert [(r["status"], r["reason"]) for r in results] == [
         ("applied", "checked_in"),
         ("rejected", "no_session"),
         ("applied", "checked_in"),
         ("rejected", "unknown_poster"),
+        ("rejected", "too_late"),
     ]
     assert (results[0]["session_title"], results[0]["place"]) == ("Keynote", seen["keynote"])
     assert results[1]["room"] == "Main hall"
     assert results[2]["session_title"] == "Data workshop"  # starting within 15 minutes
     rows = await attempts(settings)
-    assert [(r.method, r.by_account_id) for r in rows] == [("poster", None)] * 4
+    assert [(r.method, r.by_account_id) for r in rows] == [("poster", None)] * 5
     async with signed_in_client(settings, PEDRO) as phone:
         [refused] = await sync(phone, op("checkin", at=early, poster=room2))
     assert refused["reason"] == "not_registered"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -43,6 +43,7 @@ async def check_in(
     session_id: int | None,
     outcome: str = "checked_in",
     undone: bool = False,
+    recorded_late: bool = False,
 ) -> None:
     async def work(session: Any) -> None:
         attendee_id = await session.scalar(
@@ -59,6 +60,8 @@ async def check_in(
                 outcome=outcome,
                 op_id=f"op-{next(_op)}",
                 undone_at=at if undone else None,
+                # Made live, or sent much later with an old date (which is not believed).
+                recorded_at=at + timedelta(days=2) if recorded_late else at,
             )
         )
 
@@ -135,3 +138,23 @@ async def test_overlapping_sessions_the_reader_checked_in_to_reveal_nothing(
         {"kind": "shared_session", "terms": ["Cierre"]}
     ]
     assert "Sala B" not in " ".join(s["text"] for s in found)
+
+
+async def test_a_poster_check_in_sent_long_after_its_date_feeds_no_starter(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    event_id = await setup(settings)
+    talk = await add_session(settings, event_id, "Sesión pasada", 10)
+    # Marta's phone claims a past session with an old date: her own starters do not believe it.
+    await check_in(settings, event_id, MARTA, talk, recorded_late=True)
+    await check_in(settings, event_id, LUCIA, talk, recorded_late=True)
+    lucia = await badge_of(client, settings, LUCIA)
+    marta = await badge_of(client, settings, MARTA)
+    await act_as(client, settings, MARTA)
+    found = await starters(client, lucia["token"], "es")
+    assert "shared_session" not in [s["reason"]["kind"] for s in found]
+    # Lucía's late check-in is still attendance: what she reads of Marta depends on her own.
+    await check_in(settings, event_id, MARTA, talk)
+    await act_as(client, settings, LUCIA)
+    found = await starters(client, marta["token"], "es")
+    assert "shared_session" not in [s["reason"]["kind"] for s in found]

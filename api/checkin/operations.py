@@ -14,7 +14,8 @@ Reason codes (with the engine's, `api.sync.contract.REASONS`):
   applied:  checked_in, already, undone
   rejected: unknown_badge, revoked, deleted_account (the badge outcomes), unknown_attendee,
             not_registered (a restricted session), unknown_poster, no_session (no session in the
-            poster's room at that time), unknown_checkin (nothing of yours to undo), invalid
+            poster's room at that time), too_late (a poster check-in dated more than a day before
+            it arrived), unknown_checkin (nothing of yours to undo), invalid
 """
 
 from __future__ import annotations
@@ -42,10 +43,14 @@ REFUSALS = {
     "not_registered": "This person is not registered for this session.",
     "unknown_poster": "This is not a poster of this event; scan the poster at the room's door.",
     "no_session": "No session in this room now or in the next 15 minutes.",
+    "too_late": "A check-in by poster must reach the server within a day of being made.",
     "unknown_checkin": "No check-in of yours with this id to undo (or it was already undone).",
 }
 # An attendee arriving this early is checked in to the session about to start.
 EARLY = timedelta(minutes=15)
+# A phone dates its own poster check-in (it may have been offline); older than this, the date is
+# not believed: nobody claims a past session by sending an old time.
+POSTER_LATE = timedelta(hours=24)
 SCANNED_CHARS = 64
 CHECKIN_COLUMNS = [
     "event_id",
@@ -350,6 +355,8 @@ class CheckinBatch:
         room = self.posters.get(token) if token else None
         if room is None or room.event_id != member.event_id:
             return self._refused(op, member, "unknown_poster", me, None, "poster", None)
+        if self.group.now - op.at > POSTER_LATE:
+            return self._refused(op, member, "too_late", me, None, "poster", None)
         session = session_now(self.rooms.get(room, []), self.group.at(op))
         if session is None:
             result = self._refused(op, member, "no_session", me, None, "poster", None)
