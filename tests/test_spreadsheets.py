@@ -28,7 +28,17 @@ def test_other_text_is_left_as_it_is(text: str) -> None:
 
 def test_csv_is_rfc_4180_utf8_with_a_bom_and_numbers_stay_numbers() -> None:
     body = write_csv([["Nombre", "Sesiones"], ['Zoë "Z", Díaz', 3], ["-2", -2], [None, 1.5]])
-    assert body == ('\ufeffNombre,Sesiones\r\n"Zoë ""Z"", Díaz",3\r\n\'-2,-2\r\n,1.5\r\n'.encode())
+    assert body == (
+        '\ufeff"Nombre","Sesiones"\r\n"Zoë ""Z"", Díaz",3\r\n"\'-2",-2\r\n"",1.5\r\n'.encode()
+    )
+
+
+@pytest.mark.parametrize("text", ["Ana;=cmd|' /C calc'!A0;", "Ana\t=1+1", "Ana,@SUM(A1)"])
+def test_text_is_quoted_so_no_separator_inside_it_starts_a_formula(text: str) -> None:
+    # A spreadsheet splitting on ";" or tabs (Spanish Excel does) keeps a quoted text whole.
+    body = write_csv([[text, 3]]).decode("utf-8")
+    quoted = '"' + text.replace('"', '""') + '"'
+    assert body == f"\ufeff{quoted},3\r\n"
 
 
 def test_a_csv_written_in_chunks_reads_back_as_one_file() -> None:

@@ -18,8 +18,10 @@ class CsvStream:
 
     def __init__(self) -> None:
         self._buffer = io.StringIO()
-        # RFC 4180: CRLF line ends, fields quoted when they hold a comma, quote or line break.
-        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        # RFC 4180 with CRLF line ends. Every text is quoted, numbers are not: a spreadsheet set
+        # to split on ";" or tabs (Spanish Excel does) then cannot cut "Ana;=cmd|..." into a
+        # cell that starts a formula; a number stays a number.
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
         self._buffer.write(BOM)
 
     def encode(self, rows: Iterable[Row]) -> bytes:
