@@ -310,6 +310,7 @@ async def test_headers_and_words_follow_the_organizers_language(
         ({"session": "424242"}, "session"),  # not a session of this event
         ({"day": "2026-13-01"}, "day"),
         ({"day": "10/03/2026"}, "day"),
+        ({"day": "9999-12-31"}, "day"),  # far from the event: refused before the first byte
     ],
 )
 async def test_a_bad_filter_is_a_400_naming_the_field(

@@ -106,6 +106,10 @@ class AttendanceExport:
         return and_(*conditions)
 
 
+# Days around the event an export may filter on (badge pick-up the week before, say).
+DAY_MARGIN = timedelta(days=7)
+
+
 async def plan_export(
     db: AsyncSession, event: Event, filters: AttendanceFilters, language: str | None
 ) -> AttendanceExport:
@@ -123,6 +127,15 @@ async def plan_export(
             f"session {filters.session_id} is not a session of this event; pick one from its "
             "schedule.",
             field="session",
+        )
+    day = filters.day
+    if day is not None and not (event.starts_on - DAY_MARGIN <= day <= event.ends_on + DAY_MARGIN):
+        # Checked before the first byte: a download must not stop half way.
+        raise BadInput(
+            f"day: {day.isoformat()} is too far from the event; choose a day from "
+            f"{(event.starts_on - DAY_MARGIN).isoformat()} to "
+            f"{(event.ends_on + DAY_MARGIN).isoformat()}.",
+            field="day",
         )
     tickets = await db.scalar(
         select(Attendee.id)
