@@ -137,6 +137,11 @@ async def test_a_badge_checks_in_once_however_often_the_operation_is_replayed(
     [row] = await attempts(settings)
     assert (row.outcome, row.method, row.session_id, row.at) == ("checked_in", "badge", None, MET)
     assert row.scanned == ""  # only refused attempts keep what was scanned
+    # Made in March, received now: it waited on a phone, so it was made offline.
+    assert row.offline is True
+    async with signed_in_client(settings, DOOR) as phone:
+        await sync(phone, checkin(scanned=seen["tokens"][PEDRO], at=utcnow()))
+    assert [r.offline for r in await attempts(settings)] == [True, False]
 
 
 async def test_the_same_operation_from_two_phones_at_once_makes_one_record(

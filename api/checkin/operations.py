@@ -51,6 +51,8 @@ EARLY = timedelta(minutes=15)
 # A phone dates its own poster check-in (it may have been offline); older than this, the date is
 # not believed: nobody claims a past session by sending an old time.
 POSTER_LATE = timedelta(hours=24)
+# A check-in that reaches the server this long after it was made was made offline.
+WAITED = timedelta(minutes=2)
 SCANNED_CHARS = 64
 CHECKIN_COLUMNS = [
     "event_id",
@@ -191,6 +193,7 @@ class CheckinKinds:
                 .where(
                     Checkin.op_id == bindparam("target"),
                     Checkin.event_id == bindparam("target_event"),
+                    Checkin.attendee_id == bindparam("target_person"),
                     Checkin.undone_at.is_(None),
                 )
                 .values(undone_at=bindparam("undone")),
@@ -382,7 +385,9 @@ class CheckinBatch:
             "at": self.group.at(op),
             "method": method,
             "by_account_id": by,
-            "offline": op.offline,
+            # As the phone says, or plainly: a check-in that waited on the phone (a network that
+            # says it is up behind a captive portal, say) was answered from the staff list.
+            "offline": op.offline or self.group.now - op.at > WAITED,
             "outcome": outcome,
             "scanned": scanned.strip()[:SCANNED_CHARS] if outcome not in ADMITTED else "",
             "op_id": str(op.id),
@@ -448,6 +453,7 @@ class CheckinBatch:
         params = {
             "target": target.op_id,
             "target_event": target.event_id,
+            "target_person": target.attendee_id,
             "undone": self.group.at(op),
         }
 

@@ -4,6 +4,7 @@ import { announce, announceError, h } from "./dom.js";
 import { applyLanguage, label, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
 import { REFRESH_MS, refreshDirectories } from "./outbox/directory.js";
 import { resume, startOutbox } from "./outbox/queue.js";
+import { forgetStaffLists } from "./outbox/stafflist.js";
 import { outboxEvents } from "./outbox/storage.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
@@ -176,7 +177,10 @@ async function signOut() {
       return;
     }
   }
+  const account = state.me?.email;
   state.me = null;
+  // A check-in phone's staff lists name everyone: they go with the session.
+  if (account) await forgetStaffLists(account).catch(() => {});
   // Cached API answers hold this person's data; they must not outlive the session.
   if ("caches" in window) {
     for (const name of await caches.keys()) if (name.startsWith("enlace-api")) await caches.delete(name);

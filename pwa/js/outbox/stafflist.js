@@ -99,3 +99,22 @@ export async function judge(index, local, who, place) {
     .sort();
   return times.length ? { outcome: "already", person, firstAt: times[0] } : { outcome: "checked_in", person };
 }
+
+/**
+ * Remove what a check-in phone kept for `account` (all its events, or only `event`): the list
+ * holds names in the clear, so it goes when the person signs out or stops being staff.
+ */
+export async function forgetStaffLists(account, event = null) {
+  const db = await openDb();
+  const tx = db.transaction(["stafflists", "checkins"], "readwrite");
+  for (const name of ["stafflists", "checkins"]) {
+    const cursor = tx.objectStore(name).openCursor();
+    cursor.onsuccess = () => {
+      const at = cursor.result;
+      if (!at) return;
+      if (at.value.account === account && (event === null || at.value.event === event)) at.delete();
+      at.continue();
+    };
+  }
+  await done(tx);
+}

@@ -3,9 +3,9 @@
 // queued in the one outbox, and corrected if the server, once reached, answers otherwise.
 import { ApiError } from "../api.js";
 import { announce, h, newId } from "../dom.js";
-import { label } from "../i18n.js";
+import { has, label, reasonKey } from "../i18n.js";
 import { queue } from "../outbox/queue.js";
-import { indexList, judge, keepCheckin, localCheckins, markUndone, refreshList, savedList } from "../outbox/stafflist.js";
+import { forgetStaffLists, indexList, judge, keepCheckin, localCheckins, markUndone, refreshList, savedList } from "../outbox/stafflist.js";
 import { outboxEvents } from "../outbox/storage.js";
 import { tokenFromScan } from "../outbox/tokens.js";
 import { createScanner } from "../scanner.js";
@@ -85,6 +85,11 @@ export async function render(container, { params }) {
     try {
       list = await refreshList(slug, { force });
     } catch (error) {
+      if (error.status === 404) {
+        // No longer staff of this event: the names kept for it go.
+        await forgetStaffLists(state.me.email, slug);
+        throw error;
+      }
       list = await savedList(slug);
       if (!list && error.code !== "offline") throw error;
     }
@@ -166,7 +171,9 @@ export async function render(container, { params }) {
     shownOpId = opId;
     result.className = `checkin-result checkin-${tone}`;
     result.hidden = false;
-    const heading = h("p", { class: "checkin-outcome", t: `checkin.outcome.${outcome}` });
+    // An answer this screen has no words of its own for (a server newer than the app, say).
+    const known = has(`checkin.outcome.${outcome}`);
+    const heading = h("p", { class: "checkin-outcome", t: known ? `checkin.outcome.${outcome}` : "checkin.outcome.refused" });
     const lines = [
       h("span", { class: "checkin-icon", "aria-hidden": "true", text: ICON[tone] }),
       heading,
@@ -174,7 +181,7 @@ export async function render(container, { params }) {
       person?.organization ? h("p", { class: "checkin-org", text: person.organization }) : null,
       firstAt ? h("p", { t: ["checkin.first_at", { when: time(firstAt, true) }] }) : null,
       corrected ? h("p", { t: "checkin.corrected" }) : null,
-      tone === "bad" ? h("p", { class: "checkin-advice", t: `checkin.advice.${outcome}` }) : null,
+      tone === "bad" ? h("p", { class: "checkin-advice", t: has(`checkin.advice.${outcome}`) ? `checkin.advice.${outcome}` : reasonKey(outcome) }) : null,
     ];
     const actions = h("div", { class: "actions actions-row" });
     if (opId && (outcome === "checked_in" || outcome === "already")) {
@@ -231,7 +238,7 @@ export async function render(container, { params }) {
           "li",
           { class: "card" },
           h("p", { id: whoId, class: "card-name", text: record.name ?? "—" }),
-          h("p", { class: "muted", t: `checkin.outcome.${record.undone ? "undone" : record.outcome}` }),
+          h("p", { class: "muted", t: has(`checkin.outcome.${record.outcome}`) || record.undone ? `checkin.outcome.${record.undone ? "undone" : record.outcome}` : "checkin.outcome.refused" }),
           h("p", { class: "muted", text: time(record.at) }),
           !record.undone && (record.outcome === "checked_in" || record.outcome === "already")
             ? h("button", { type: "button", t: "checkin.undo", "aria-describedby": whoId, on: { click: () => undo(record.id) } })

@@ -25,8 +25,13 @@ function today(iso, zone) {
 
 /** The event a poster belongs to when the server cannot be asked: the one I attend today. */
 function eventToday() {
-  const now = new Date().toISOString().slice(0, 10);
-  const attending = (state.me?.events ?? []).filter((e) => e.roles.includes("attendee") && e.starts_on <= now && now <= e.ends_on);
+  // Today as each event counts days, in its own time zone (not the phone's, nor UTC).
+  const today = (zone) => new Intl.DateTimeFormat("en-CA", { timeZone: zone, dateStyle: "short" }).format(new Date());
+  const attending = (state.me?.events ?? []).filter((e) => {
+    if (!e.roles.includes("attendee")) return false;
+    const now = today(e.timezone);
+    return e.starts_on <= now && now <= e.ends_on;
+  });
   return attending.length === 1 ? attending[0].slug : null;
 }
 
