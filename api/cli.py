@@ -25,6 +25,7 @@ from api.imports.schemas import ImportReport
 from api.imports.service import import_attendees, parse_upload
 from api.migrate import upgrade_database
 from api.models import Account, Event
+from api.output_file import OutputFile
 from api.posters.cli import posters_command
 from api.settings import Settings, SettingsError, load_settings
 
@@ -238,7 +239,7 @@ def import_command(
     "--out",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="Where to write the PDF.",
 )
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)

@@ -88,6 +88,17 @@ def test_bad_options_are_named_and_leave_no_file(
     assert not path.with_name("out.csv.part").exists()
 
 
+def test_an_output_folder_that_does_not_exist_is_named(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nowhere" / "x.csv"
+    for command in (["export", "attendance", "expo"], ["posters", "expo"]):
+        result = CliRunner().invoke(main, [*command, "--out", str(missing)], env=cli_env)
+        assert result.exit_code == 2, result.output
+        assert "does not exist; create it or choose another" in result.output
+        assert "Traceback" not in result.output
+
+
 def test_an_unknown_event_is_named(cli_env: dict[str, str], tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["export", "attendance", "nope", "--out", str(tmp_path / "x.csv")], env=cli_env

@@ -18,6 +18,7 @@ from api.exports import attendance
 from api.exports.filters import STATUSES, AttendanceFilters, parse_filters
 from api.i18n import LANGUAGES
 from api.models import Account, Event
+from api.output_file import OutputFile
 from api.settings import SettingsError, load_settings
 
 console = Console(stderr=True)
@@ -60,7 +61,7 @@ async def _write(chunks: AsyncIterator[bytes], path: Path) -> None:
     "--out",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=OutputFile(),
     help="Where to write the attendance list.",
 )
 @click.option(
@@ -75,7 +76,7 @@ async def _write(chunks: AsyncIterator[bytes], path: Path) -> None:
 @click.option(
     "--checkins",
     "checkins_path",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    type=OutputFile(),
     default=None,
     help="CSV only: also write every check-in to this file (an XLSX has them as a second sheet).",
 )

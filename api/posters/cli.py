@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import DomainError
 from api.i18n import translate
 from api.models import Event, utcnow
+from api.output_file import OutputFile
 from api.posters import service
 from api.posters.content import PosterContent, check_day, default_day, poster_languages
 from api.posters.render import Paper, write_posters
@@ -23,7 +24,7 @@ from api.posters.render import Paper, write_posters
     "--out",
     "out_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputFile(),
     help="Where to write the PDF.",
 )
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)

@@ -33,10 +33,13 @@ function placeKey(slug) {
   return `enlace-checkin-place:${state.me?.email ?? ""}:${slug}`;
 }
 
-function time(iso, withDate = false) {
+/** A time as the event's clocks and posters show it (its time zone), whatever the phone's is. */
+function time(iso, withDate = false, zone = eventZone) {
   const options = withDate ? { dateStyle: "medium", timeStyle: "short" } : { timeStyle: "short" };
-  return new Intl.DateTimeFormat(state.language, options).format(new Date(iso));
+  return new Intl.DateTimeFormat(state.language, { ...options, timeZone: zone ?? undefined }).format(new Date(iso));
 }
+
+let eventZone = null; // the event's time zone, once known
 
 /** A short tone through Web Audio: one high beep for yes, two low ones for anything else. */
 function makeBeeper() {
@@ -73,6 +76,7 @@ function placeName(index, place) {
 export async function render(container, { params }) {
   const [slug] = params;
   const event = state.me.events.find((candidate) => candidate.slug === slug);
+  eventZone = event?.timezone ?? null;
   // Staff and organizers only; from the cached account, so the screen opens offline too.
   if (!event || !event.roles.some((role) => role === "staff" || role === "organizer")) {
     throw new ApiError(404, { code: "event_not_found" });
@@ -95,6 +99,9 @@ export async function render(container, { params }) {
     }
     index = list ? indexList(list) : null;
     local = await localCheckins(slug);
+    drawListStatus();
+  }
+  function drawListStatus() {
     if (list) label(listStatus, "checkin.list_from", { count: list.people.length, when: time(list.checkedAt, true) });
     else label(listStatus, "checkin.no_list");
   }
@@ -192,13 +199,22 @@ export async function render(container, { params }) {
     announce("checkin.announce", { outcome: heading.textContent, name: person?.name ?? "" });
     navigator.vibrate?.(tone === "good" ? 80 : [60, 80, 60, 80, 60]);
     beeper.beep(tone);
-    // The answer stays until the next scan or a few seconds: staff keep scanning hands-free.
-    hideTimer = setTimeout(hideResult, RESULT_SHOWN_MS);
+    // Focus goes to the answer, so a screen reader reads it and Next is one key away; it stays
+    // until the next scan, or hides after a few seconds unless someone is using its buttons.
+    result.focus();
+    hideTimer = setTimeout(function hideUnlessUsed() {
+      if (result.contains(document.activeElement) && document.activeElement !== result) {
+        hideTimer = setTimeout(hideUnlessUsed, RESULT_SHOWN_MS);
+      } else {
+        hideResult();
+      }
+    }, RESULT_SHOWN_MS);
   }
 
   function hideResult() {
     clearTimeout(hideTimer);
-    if (result.contains(document.activeElement)) search.focus();
+    // Back to the heading, not the search box: a phone would open its keyboard over the camera.
+    if (result.contains(document.activeElement)) scanSection.querySelector("h2")?.focus();
     result.hidden = true;
   }
 
@@ -276,8 +292,12 @@ export async function render(container, { params }) {
 
   function drawMatches() {
     const words = search.value.trim().toLocaleLowerCase(state.language).normalize("NFD").replace(/\p{M}/gu, "");
-    if (!words || !index) {
+    if (!words) {
       matches.replaceChildren();
+      return;
+    }
+    if (!index) {
+      matches.replaceChildren(h("li", { class: "muted", t: "checkin.no_list" }));
       return;
     }
     const found = [];
@@ -295,6 +315,9 @@ export async function render(container, { params }) {
               { class: "card" },
               h("p", { id: nameId, class: "card-name", text: person.name }),
               person.organization ? h("p", { class: "card-org", text: person.organization }) : null,
+              person.checked[String(place)] || local.some((c) => c.attendee === person.id && String(c.place) === String(place))
+                ? h("p", { class: "muted", t: "checkin.outcome.already" })
+                : null,
               h("button", {
                 type: "button",
                 t: "checkin.check_in_person",
@@ -370,21 +393,29 @@ export async function render(container, { params }) {
     failed.el,
   );
 
+  // What this phone checked in before (a reload, another visit) can still be undone.
+  for (const record of [...local].sort((a, b) => (a.at < b.at ? -1 : 1))) allMade.set(record.id, record);
+  drawRecent();
   drawPlaces();
   if (place) startScanning();
   // Keep the list fresh while the screen is open (others check people in too).
   const refresher = setInterval(() => {
     if (navigator.onLine) loadList().catch(() => {});
   }, 60_000);
+  // Back online: fetch at once (a phone that opened this screen offline has no list yet).
+  const onOnline = () => loadList(true).then(() => (placeSection.hidden ? null : drawPlaces())).catch(() => {});
+  window.addEventListener("online", onOnline);
 
   return {
     leave() {
       scanner.stop();
       clearTimeout(hideTimer);
       clearInterval(refresher);
+      window.removeEventListener("online", onOnline);
       outboxEvents.removeEventListener("settled", onSettled);
     },
     onLanguageChange() {
+      drawListStatus();
       drawPlaces();
       drawRecent();
       if (place && !placeSection.hidden) return;

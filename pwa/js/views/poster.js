@@ -14,8 +14,9 @@ const ANSWER_WAIT_MS = 8000;
 // checking in a second time (a reload, the back button).
 const REMEMBERED_MS = 10 * 60_000;
 
-function time(iso) {
-  return new Intl.DateTimeFormat(state.language, { timeStyle: "short" }).format(new Date(iso));
+/** A time as the poster on the door shows it: in the event's time zone. */
+function time(iso, zone) {
+  return new Intl.DateTimeFormat(state.language, { timeStyle: "short", timeZone: zone }).format(new Date(iso));
 }
 
 function today(iso, zone) {
@@ -92,7 +93,7 @@ export async function render(container, { params }) {
         h(
           "ul",
           { class: "cards" },
-          todays.map((session) => h("li", { class: "card" }, h("p", { class: "card-name", text: session.title }), h("p", { class: "muted", text: `${time(session.starts_at)} – ${time(session.ends_at)}` }))),
+          todays.map((session) => h("li", { class: "card" }, h("p", { class: "card-name", text: session.title }), h("p", { class: "muted", text: `${time(session.starts_at, info.timezone)} – ${time(session.ends_at, info.timezone)}` }))),
         ),
       );
     }
@@ -103,9 +104,12 @@ export async function render(container, { params }) {
   let answer = remembered && Date.now() - remembered.madeAt < REMEMBERED_MS ? remembered.answer : undefined;
   if (answer === undefined) {
     say("info", "poster.checking");
-    const [made] = await queue({ kind: "checkin", event, poster: token, offline: !navigator.onLine });
-    answer = await waitForAnswer(made.id);
-    sessionStorage.setItem(rememberKey, JSON.stringify({ madeAt: Date.now(), answer }));
+    const offline = !info || !navigator.onLine;
+    const [made] = await queue({ kind: "checkin", event, poster: token, offline });
+    // Offline there is no answer to wait for: the outbox sends it when the network returns.
+    answer = offline ? null : await waitForAnswer(made.id);
+    // Only a final answer is remembered; opened again later, the page asks the server again.
+    if (answer) sessionStorage.setItem(rememberKey, JSON.stringify({ madeAt: Date.now(), answer }));
   }
   if (!answer) {
     say("success", "poster.saved_offline", { room: info?.room ?? "" });
