@@ -117,7 +117,7 @@ export async function render(container, { params }) {
   function draw() {
     heading.textContent = data.name;
     label(updated, "dashboard.updated", {
-      time: new Intl.DateTimeFormat(state.language, { timeStyle: "medium" }).format(new Date(data.generated_at)),
+      time: new Intl.DateTimeFormat(state.language, { timeStyle: "medium", timeZone: data.timezone }).format(new Date(data.generated_at)),
     });
     registered.textContent = number(data.registered);
     label(checkedIn, "dashboard.checked_in_share", {
