@@ -10,13 +10,13 @@ from typing import Any
 
 from PIL import Image
 from playwright.sync_api import Page, expect
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.badges import qr
 from api.badges.tokens import new_token
 from api.db import create_engine, session_factory, transaction
-from api.models import Checkin, Event, EventSession, Poster
+from api.models import Badge, Checkin, Event, EventSession, Poster
 from tests.browser.harness import (
     ATTENDEE,
     STAFF,
@@ -90,11 +90,22 @@ def staff_page(pages: Pages, **options: Any) -> Page:
     return open_app(pages.new(STAFF, language="en", **options), CHECKIN)
 
 
-def test_the_staff_scanner_answers_each_outcome_at_a_glance(pages: Pages, tmp_path: Path) -> None:
+def test_the_staff_scanner_answers_each_outcome_at_a_glance(
+    pages: Pages, database_url: str, tmp_path: Path
+) -> None:
     first, first_badge = badge_of_another_attendee(pages, 10)
     second, replaced = badge_of_another_attendee(pages, 11)
+    _, gone = badge_of_another_attendee(pages, 12)
     organizer = open_app(pages.new("organizadora@example.org", language="en"), "/")
     reissue(organizer, second)  # `replaced` no longer opens anything
+
+    async def leave_event(session: AsyncSession) -> None:
+        # The person left: their badge stays, emptied (as when an attendee is deleted).
+        await session.execute(
+            update(Badge).where(Badge.token == gone["token"]).values(attendee_id=None)
+        )
+
+    in_database(database_url, tmp_path, leave_event)
     blank = Image.new("L", (640, 480), 255)
     video = write_frames(
         tmp_path / "door.y4m",
@@ -106,6 +117,8 @@ def test_the_staff_scanner_answers_each_outcome_at_a_glance(pages: Pages, tmp_pa
             (badge_frame(replaced["url"]), 1.0),
             (blank, 1.0),
             (badge_frame(f"{pages.server.url}/B/{new_token()}".upper()), 1.0),
+            (blank, 1.0),
+            (badge_frame(gone["url"]), 1.0),
             (blank, 1.0),
         ],
     )
@@ -121,22 +134,49 @@ def test_the_staff_scanner_answers_each_outcome_at_a_glance(pages: Pages, tmp_pa
         expect(page.locator(".checkin-result")).to_contain_text(first["name"], timeout=15_000)
         expect(page.locator(".checkin-result")).to_have_class("checkin-result checkin-good")
         screenshot(page, "checkin-checked-in-en-390")
-        wanted = {
+        wanted = [
             "Checked in",
             "Already checked in",
             "Replaced badge",
             "Unknown badge",
-        }
-        wait_until(lambda: wanted <= set(page.evaluate("window.checkinAnswers")), 30)
-        answers = [a for a in page.evaluate("window.checkinAnswers") if a]
-        assert answers[:4] == [
-            "Checked in",
-            "Already checked in",
-            "Replaced badge",
-            "Unknown badge",
+            "No longer in the event",
         ]
+        wait_until(lambda: set(wanted) <= set(page.evaluate("window.checkinAnswers")), 40)
+        answers = [a for a in page.evaluate("window.checkinAnswers") if a]
+        assert answers[:5] == wanted
         expect(page.get_by_role("heading", name="Checked in on this phone")).to_be_visible()
         page.context.close()
+
+
+def test_a_restricted_session_answers_not_registered(
+    pages: Pages, database_url: str, tmp_path: Path
+) -> None:
+    async def restricted(session: AsyncSession) -> None:
+        event = await session.scalar(select(Event).where(Event.slug == "demo"))
+        assert event is not None
+        now = datetime.now(UTC)
+        session.add(
+            EventSession(
+                event_id=event.id,
+                title="Taller solo con inscripción",
+                room="Sala Cerrada",
+                starts_at=now,
+                ends_at=now + timedelta(hours=1),
+                restricted=True,
+            )
+        )
+
+    in_database(database_url, tmp_path, restricted)
+    page = open_app(pages.new(STAFF, language="en"), CHECKIN)
+    page.get_by_label("Taller solo con inscripción").check()
+    page.get_by_role("button", name="Start scanning").click()
+    page.get_by_label("Name or organization").fill("a")
+    page.locator(".checkin-matches li").first.get_by_role("button", name="Check in").click()
+    result = page.locator(".checkin-result")
+    expect(result).to_contain_text("Not registered for this session")
+    expect(result).to_contain_text("Only registered people may attend this session")
+    expect(result).to_have_class("checkin-result checkin-bad")
+    page.context.close()
 
 
 def test_a_check_in_made_offline_by_name_syncs_once_and_can_be_undone(
