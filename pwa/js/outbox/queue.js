@@ -62,16 +62,21 @@ function noteBase(op, waitingNotes, saved) {
 
 /**
  * Queue writes: `ops` (without id and at, which are made here) and, in the same transaction, the
- * local contact they change. Answers the operations as queued; a flush follows.
+ * local contact they change (or another record, see `kept`). Answers the operations as queued; a
+ * flush follows.
  */
-export async function queue(ops, contact = null) {
+export async function queue(ops, contact = null, { kept = null } = {}) {
   const now = new Date().toISOString();
   const made = (Array.isArray(ops) ? ops : [ops]).map((op) => ({ id: crypto.randomUUID(), at: now, ...op }));
   // Each write belongs to the person who made it: on a shared phone, someone signing in later
   // never sends it as theirs.
   const account = state.me?.email ?? null;
   const db = await openDb();
-  const tx = db.transaction(["ops", "contacts"], "readwrite");
+  // `kept(made)`: another local record ({store, value}) saved in the same transaction as the
+  // writes (the check-in screen's own check-ins), so neither is ever kept without the other.
+  const extra = kept ? kept(made) : null;
+  const tx = db.transaction(["ops", "contacts", ...(extra ? [extra.store] : [])], "readwrite");
+  if (extra) tx.objectStore(extra.store).put({ ...extra.value, account });
   const store = tx.objectStore("ops");
   const write = (waitingNotes, saved) => {
     for (const op of made) {

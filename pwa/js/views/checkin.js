@@ -224,22 +224,23 @@ export async function render(container, { params }) {
     const op = { kind: "checkin", event: slug, place: place === "entrance" ? "entrance" : Number(place), offline: !navigator.onLine };
     if (who.token) op.scanned = who.token;
     else op.attendee = who.attendee;
-    const [made] = await queue(op);
-    const record = { id: made.id, event: slug, place, at: made.at, attendee: verdict.person?.id ?? null, name: verdict.person?.name ?? null, outcome: verdict.outcome };
+    const admitted = verdict.outcome === "checked_in" || verdict.outcome === "already";
+    const recordOf = (made) => ({ id: made.id, event: slug, place, at: made.at, attendee: verdict.person?.id ?? null, name: verdict.person?.name ?? null, outcome: verdict.outcome });
+    // The phone's own record of an admitted check-in is saved with its operation, in one go.
+    const [made] = await queue(op, null, { kept: admitted ? ([first]) => ({ store: "checkins", value: recordOf(first) }) : null });
+    const record = recordOf(made);
     allMade.set(made.id, record);
-    if (verdict.outcome === "checked_in" || verdict.outcome === "already") {
-      await keepCheckin(record);
-      local = await localCheckins(slug);
-    }
+    if (admitted) local = await localCheckins(slug);
     showResult(verdict.outcome, { ...verdict, opId: made.id });
     drawRecent();
   }
 
   async function undo(opId) {
-    await queue({ kind: "checkin_undo", event: slug, checkin: opId });
-    await markUndone(opId);
-    local = await localCheckins(slug);
     const record = allMade.get(opId);
+    const kept = record ? () => ({ store: "checkins", value: { ...record, undone: true } }) : null;
+    await queue({ kind: "checkin_undo", event: slug, checkin: opId }, null, { kept });
+    if (!record) await markUndone(opId);
+    local = await localCheckins(slug);
     if (record) record.undone = true;
     showResult("undone", { person: record?.attendee ? index?.people.get(record.attendee) : null });
     drawRecent();
