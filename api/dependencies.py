@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.auth.service import account_for_session
@@ -54,3 +56,6 @@ DbSession = NamedDependency[AsyncSession]
 CurrentAccount = NamedDependency[Account]
 AppSettings = NamedDependency[Settings]
 Sessionmaker = NamedDependency[async_sessionmaker[AsyncSession]]
+
+# A validator the phone holds, for reads it revalidates on every use (a 304 when unchanged).
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=200)]

@@ -411,7 +411,7 @@ async def test_the_staff_list_holds_names_organizations_and_badge_status_only(
         await sync(phone, checkin(place=seen["keynote"], scanned=seen["tokens"][LUCIA]))
         listed = await phone.get(f"/api/events/{EVENT}/checkin/list")
     assert listed.status_code == 200
-    assert "no-store" in listed.headers["cache-control"]
+    assert listed.headers["cache-control"] == "private, no-cache"
     body = listed.json()
     assert set(body) == {
         "event",
@@ -452,3 +452,16 @@ async def test_an_attendee_sees_the_room_behind_a_poster(settings: Settings) -> 
     assert (body["event"], body["room"]) == (EVENT, "Main hall")
     assert [s["title"] for s in body["sessions"]] == ["Keynote"]
     assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_poster")
+
+
+async def test_an_unchanged_staff_list_is_a_304(settings: Settings) -> None:
+    seen = await checkin_event(settings)
+    path = f"/api/events/{EVENT}/checkin/list"
+    async with signed_in_client(settings, DOOR) as phone:
+        first = await phone.get(path)
+        etag = first.headers["etag"]
+        again = await phone.get(path, headers={"If-None-Match": etag})
+        await sync(phone, checkin(scanned=seen["tokens"][ANA]))
+        changed = await phone.get(path, headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert changed.status_code == 200 and changed.headers["etag"] != etag

@@ -9,7 +9,7 @@ from typing import Annotated
 from litestar import Controller, MediaType, Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery, HeaderParameter, QueryParameter
+from litestar.params import FromQuery, QueryParameter
 
 from api.attendees import directory
 from api.attendees.dependencies import AttendeeMember
@@ -17,14 +17,13 @@ from api.attendees.schemas import DirectoryOut
 from api.connections import service
 from api.connections.schemas import ConnectedWithMeOut, ConnectionOut
 from api.db import transaction
-from api.dependencies import AppSettings, DbSession, Sessionmaker
+from api.dependencies import AppSettings, DbSession, IfNoneMatch, Sessionmaker
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 log = logging.getLogger("enlace")
 Search = Annotated[str, QueryParameter(max_length=200)]
 # A directory version the phone holds (32-bit on PostgreSQL, like every integer column).
 SinceVersion = Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)]
-IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=200)]
 
 
 def _directory_cache(state: State) -> directory.DirectoryCache:

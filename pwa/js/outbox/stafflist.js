@@ -4,7 +4,7 @@
 //
 // What this phone checked in itself is kept apart ("checkins" store), so "already" holds offline
 // and an undo can name the check-in it undoes.
-import { api } from "../api.js";
+import { getIfChanged } from "../api.js";
 import { state } from "../state.js";
 import { asPromise, done, openDb } from "./storage.js";
 import { fromBase64url, hmac, toBase64url } from "./directory.js";
@@ -26,9 +26,11 @@ export async function refreshList(event, { force = false } = {}) {
   const saved = await savedList(event);
   const age = saved?.checkedAt ? Date.now() - Date.parse(saved.checkedAt) : Infinity;
   if (!account || (!force && age < LIST_REFRESH_MS)) return saved;
-  const data = await api("GET", `/api/events/${encodeURIComponent(event)}/checkin/list`);
+  // Sent with the copy's ETag: an unchanged list is a 304, not every name again.
+  const answer = await getIfChanged(`/api/events/${encodeURIComponent(event)}/checkin/list`, saved?.etag);
   if (account !== state.me?.email) return saved; // someone else signed in meanwhile
-  const list = { ...data, account, event, checkedAt: new Date().toISOString() };
+  const checkedAt = new Date().toISOString();
+  const list = answer.changed ? { ...answer.data, etag: answer.etag, account, event, checkedAt } : { ...saved, checkedAt };
   const db = await openDb();
   const tx = db.transaction("stafflists", "readwrite");
   tx.objectStore("stafflists").put(list);
