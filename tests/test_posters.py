@@ -222,6 +222,20 @@ async def test_bad_paper_or_day_is_a_400_naming_the_field(
         assert response.status_code == 400, response.text
         body = response.json()
         assert body["field"] == field and field in body["detail"]
+        # Says what to type instead, in words a person reads (not the validator's).
+        assert (
+            "YYYY-MM-DD" in body["detail"]
+            or "a4 or letter" in body["detail"]
+            or ("choose a day" in body["detail"])
+        )
+
+
+async def test_paper_is_read_in_any_case(client: AsyncTestClient[Any], settings: Settings) -> None:
+    await event_with_rooms(settings)
+    await sign_in(client, settings, ORGANIZER)
+    response = await client.get(PDF, params={"paper": " A4 ", "day": "2026-03-10"})
+    assert response.status_code == 200
+    assert "-a4.pdf" in response.headers["content-disposition"]
 
 
 async def test_a_schedule_without_rooms_says_to_add_rooms_to_sessions(

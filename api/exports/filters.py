@@ -48,16 +48,20 @@ def parse_filters(
                 field="session",
             )
         session_id = int(text)
-    chosen = None
-    if day not in (None, ""):
-        text = day.strip()
-        try:
-            if not DAY.fullmatch(text):
-                raise ValueError(text)
-            chosen = date.fromisoformat(text)
-        except ValueError:
-            raise BadInput(
-                f"day must be a date written YYYY-MM-DD, e.g. 2026-03-10 (got {text[:40]!r}).",
-                field="day",
-            ) from None
-    return AttendanceFilters(status, session_id, chosen)
+    return AttendanceFilters(status, session_id, parse_day(day))
+
+
+def parse_day(day: str | None) -> date | None:
+    """A day written YYYY-MM-DD (None when not given); else a BadInput naming `day`."""
+    if day in (None, ""):
+        return None
+    text = day.strip()
+    try:
+        if not DAY.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(
+            f"day must be a date written YYYY-MM-DD, e.g. 2026-03-10 (got {text[:40]!r}).",
+            field="day",
+        ) from None

@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import anyio.to_thread
 from litestar import Controller, Response, get
-from litestar.params import FromQuery
+from litestar.params import FromQuery, Parameter
 
 from api.attendees.dependencies import OrganizedEvent
 from api.dependencies import WRITES, AppSettings, DbSession
+from api.errors import BadInput
+from api.exports.filters import parse_day
 from api.i18n import translate
-from api.models import utcnow
+from api.models import Event, utcnow
 from api.posters import service
 from api.posters.content import check_day, default_day, poster_languages
 from api.posters.render import Paper, posters_pdf
 from api.posters.schemas import PostersOut
 
 PRIVATE = {"Cache-Control": "private, no-store"}
+# Read here rather than by the validator, so a mistake is answered with what to type instead.
+DayText = Annotated[str | None, Parameter(max_length=40)]
+PaperText = Annotated[str, Parameter(max_length=40)]
+PAPERS: tuple[Paper, ...] = ("a4", "letter")
+
+
+def _day(event: Event, day: str | None) -> date:
+    chosen = parse_day(day)
+    return check_day(event, chosen) if chosen else default_day(event, utcnow())
+
+
+def _paper(text: str) -> Paper:
+    paper = text.strip().lower()
+    if paper not in PAPERS:
+        raise BadInput(f"paper must be a4 or letter (got {text[:40]!r}).", field="paper")
+    return paper
 
 
 class PosterController(Controller):
@@ -31,10 +50,10 @@ class PosterController(Controller):
         db: DbSession,
         event_organizer: OrganizedEvent,
         settings: AppSettings,
-        day: FromQuery[date | None] = None,
+        day: FromQuery[DayText] = None,
     ) -> PostersOut:
         event = event_organizer.event
-        chosen = check_day(event, day) if day else default_day(event, utcnow())
+        chosen = _day(event, day)
         posters = await service.event_posters(db, event, chosen, settings.base_url)
         return service.describe_posters(event, chosen, posters)
 
@@ -44,11 +63,12 @@ class PosterController(Controller):
         db: DbSession,
         event_organizer: OrganizedEvent,
         settings: AppSettings,
-        paper: FromQuery[Paper] = "a4",
-        day: FromQuery[date | None] = None,
+        paper: FromQuery[PaperText] = "a4",
+        day: FromQuery[DayText] = None,
     ) -> Response[bytes]:
         event = event_organizer.event
-        chosen = check_day(event, day) if day else default_day(event, utcnow())
+        chosen = _day(event, day)
+        paper = _paper(paper)
         posters = await service.event_posters(db, event, chosen, settings.base_url)
         if not posters:
             raise service.no_rooms()
