@@ -15,7 +15,8 @@ Reason codes (with the engine's, `api.sync.contract.REASONS`):
   rejected: unknown_badge, revoked, deleted_account (the badge outcomes), unknown_attendee,
             not_registered (a restricted session), unknown_poster, no_session (no session in the
             poster's room at that time), too_late (a poster check-in dated more than a day before
-            it arrived), unknown_checkin (nothing of yours to undo), invalid
+            it arrived), unknown_checkin (nothing of yours to undo), staff_only (an attendee
+            naming someone to check in), invalid
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from api.sync.statements import Write
 REFUSALS = {
     **{code: BADGE_OUTCOMES[code] for code in ("unknown_badge", "revoked", "deleted_account")},
     "unknown_attendee": "No such attendee in this event; search the name again.",
+    "staff_only": "Only the event's check-in staff and organizers check people in.",
     "not_registered": "This person is not registered for this session.",
     "unknown_poster": "This is not a poster of this event; scan the poster at the room's door.",
     "no_session": "No session in this room now or in the next 15 minutes.",
@@ -323,8 +325,9 @@ class CheckinBatch:
                 return Plan(rejected("not_in_event"))
             return self._by_poster(op, member, member.attendee_id)
         if not member.staff:
-            # Attendees check in only themselves, by a poster: as if the event were unknown.
-            return Plan(rejected("not_in_event"))
+            # Attendees check in only themselves, by a poster (they are in the event, so saying
+            # so tells them nothing new).
+            return Plan(rejected("staff_only", REFUSALS["staff_only"]))
         return self._by_staff(op, member, signer)
 
     def _by_staff(self, op: CheckinOp, member: Member, signer: Signer) -> Plan:
