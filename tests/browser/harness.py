@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.conftest import mail_code, read_outbox, run_coroutine, wipe
+from tests.conftest import mail_code, make_settings, read_outbox, run_coroutine, run_in_db, wipe
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -383,3 +383,9 @@ def screenshot(page: Page, name: str) -> None:
     if SHOTS_DIR:
         Path(SHOTS_DIR).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS_DIR) / f"{name}.png"), full_page=True)
+
+
+def in_database(database_url: str, folder: Path, work: Any) -> Any:
+    """Run `work(session)` on the live server's database, committed (to set up or check what
+    the browser cannot see)."""
+    return run_coroutine(run_in_db(make_settings(database_url, folder), work))

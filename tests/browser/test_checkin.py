@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.badges import qr
 from api.badges.tokens import new_token
-from api.db import create_engine, session_factory, transaction
 from api.models import Badge, Checkin, Event, EventSession, Poster
 from tests.browser.harness import (
     ATTENDEE,
@@ -24,6 +23,7 @@ from tests.browser.harness import (
     describe_violations,
     fake_camera_browser,
     horizontal_overflow,
+    in_database,
     open_app,
     run_axe,
     screenshot,
@@ -32,7 +32,6 @@ from tests.browser.harness import (
 )
 from tests.browser.screens import api_get
 from tests.browser.test_scanner import badge_of_another_attendee, on_white_frame, reissue
-from tests.conftest import make_settings, run_coroutine
 
 CHECKIN = "/events/demo/checkin"
 FPS = 10
@@ -64,20 +63,6 @@ def write_frames(path: Path, scenes: list[tuple[Image.Image, float]]) -> Path:
 
 def badge_frame(url: str) -> Image.Image:
     return on_white_frame(qr.to_image(qr.encode(url), scale=8))
-
-
-def in_database(database_url: str, tmp_path: Path, work: Any) -> Any:
-    """Run `work(session)` on the live server's database."""
-
-    async def run() -> Any:
-        engine = create_engine(make_settings(database_url, tmp_path))
-        try:
-            async with transaction(session_factory(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return run_coroutine(run())
 
 
 def assert_fits(page: Page) -> None:

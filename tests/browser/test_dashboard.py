@@ -11,37 +11,22 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db import create_engine, session_factory, transaction
 from api.models import Attendee, Checkin, Connection, Event
 from tests.browser.harness import (
     ORGANIZER,
     Pages,
     describe_violations,
     horizontal_overflow,
+    in_database,
     open_app,
     run_axe,
     screenshot,
 )
 from tests.browser.screens import create_event
-from tests.conftest import make_settings, run_coroutine
 
 # 5 October 2026, 10:00 in Madrid.
 TEN = datetime(2026, 10, 5, 8, 0, tzinfo=UTC)
 NARROW = {"width": 320, "height": 640}
-
-
-def in_database(database_url: str, folder: Path, work: Any) -> Any:
-    """Run `work(session)` against the live server's database, committed."""
-
-    async def run() -> Any:
-        engine = create_engine(make_settings(database_url, folder))
-        try:
-            async with transaction(session_factory(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return run_coroutine(run())
 
 
 def checkins(event_id: int, people: list[int], at: datetime) -> list[Checkin]:
