@@ -73,6 +73,9 @@ class Account(Base):
     language: Mapped[str] = mapped_column(String(2), default="es")
     can_create_events: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the person unsubscribed from follow-up digests (from any digest's link, no
+    # sign-in needed); no digest of any event is queued for them afterwards.
+    digest_opt_out_at: Mapped[datetime | None]
 
 
 class SigninToken(Base):
@@ -115,6 +118,10 @@ class Event(Base):
     ends_on: Mapped[date]
     timezone: Mapped[str] = mapped_column(String(64))
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["es", "en"])
+    # When the follow-up digest goes out (UTC; the organizer picks it in the event's time zone),
+    # and when it was queued (so a second worker, or a second "send now", queues nothing).
+    digest_at: Mapped[datetime | None]
+    digest_queued_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -219,6 +226,8 @@ class Attendee(Base):
     # Set when the attendee edits their own profile; from then on a re-import leaves the
     # fields they own (interests, needs, offers, links, bio, phone) alone.
     profile_edited_at: Mapped[datetime | None]
+    # This attendee turned every follow-up reminder of the event off.
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -422,3 +431,75 @@ class Checkin(Base):
             "undone_at",
         ),
     )
+
+
+class Followup(Base):
+    """Where an attendee stands in following up one connection: done, snoozed, reminders.
+
+    A row exists once the owner changed something; without one a connection is "to do" with
+    the default reminders (see `api.followups.reminders`). `changed_at` is the phone time of
+    the last operation applied, so an older operation synced late does not undo a newer one.
+    """
+
+    __tablename__ = "followups"
+
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Marked done at (phone time); reminders due after it make the person "to do" again.
+    done_at: Mapped[datetime | None]
+    # Snoozed until this day (in the event's time zone); nothing is due for the person before it.
+    snoozed_until: Mapped[date | None]
+    reminders_off: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The owner's own dates per reminder kind ({"thank_you": "2026-12-05", "share": null}): a
+    # date moves that reminder, null turns it off; kinds not named keep the default schedule.
+    reminder_dates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    changed_at: Mapped[datetime]
+
+
+class MailMessage(Base):
+    """One e-mail in the queue; a worker sends it (SMTP, or the outbox folder) and records how.
+
+    `key` names what the message is (`digest:EVENT:ATTENDEE`) and is unique, so queueing the
+    same message twice keeps one. The queue never holds notes for anyone but their author.
+    """
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    to: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text, default="")
+    # Extra headers (List-Unsubscribe and List-Unsubscribe-Post for digests).
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Stable across retries, so a receiver can tell a resend after a crash from a new message.
+    message_id: Mapped[str] = mapped_column(String(200))
+    # queued (waiting or retrying), sending (claimed until `claimed_until`), sent, failed.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_mail_messages_due", "status", "next_attempt_at"),
+        Index("ix_mail_messages_event_kind", "event_id", "kind", "status"),
+    )
+
+
+class Job(Base):
+    """A scheduled task of the one runner; a worker claims it until `claimed_until`, so two
+    workers that wake at once do not both run it."""
+
+    __tablename__ = "jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claimed_until: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
