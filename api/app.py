@@ -12,11 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
 from litestar.response import File
@@ -51,6 +51,7 @@ from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
 from api.exports.routes import AttendanceExportController
 from api.imports.routes import ImportController
+from api.input import HostCheck, refuse_unstorable_input
 from api.models import utcnow
 from api.posters.routes import PosterController
 from api.profiles.routes import ProfileController
@@ -158,6 +159,16 @@ def integrity_error_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> R
     )
 
 
+def nesting_error_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # JSON nested thousands of levels deep (no request of the app's is): refused, no traceback.
+    log.warning("refused input nested too deeply on %s %s", request.method, request.url.path)
+    return Response(
+        error_body("invalid_input", "The JSON is nested too deeply; send plain objects and lists."),
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return Response(
@@ -177,8 +188,13 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if not scope["path"].startswith("/schema"):
         headers["content-security-policy"] = CONTENT_SECURITY_POLICY
     path = scope["path"]
-    revalidate = path in {"/sw.js", "/", "/index.html"} or path.startswith(("/api", "/vendor"))
-    if revalidate and "cache-control" not in headers:  # a handler's own (e.g. no-store) stands
+    if "cache-control" in headers:  # a handler's own (an ETag's no-cache, a download's) stands
+        return
+    if path.startswith("/api"):
+        # Personal data: never kept by a browser's or a proxy's cache. The app keeps its own
+        # offline copies (pwa/sw.js), emptied at sign-out.
+        headers["cache-control"] = "private, no-store"
+    elif path in {"/sw.js", "/", "/index.html"} or path.startswith("/vendor"):
         headers["cache-control"] = "no-cache"
 
 
@@ -309,6 +325,7 @@ def create_app(
             ValidationException: validation_error_handler,
             HTTPException: http_error_handler,
             IntegrityError: integrity_error_handler,
+            RecursionError: nesting_error_handler,
             Exception: internal_error_handler,
         },
         state=State({"settings": settings}),
@@ -318,7 +335,8 @@ def create_app(
             cookie_secure=settings.cookie_secure,
             cookie_samesite="lax",
         ),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts),
+        middleware=[DefineMiddleware(HostCheck, allowed=settings.allowed_hosts)],
+        before_request=refuse_unstorable_input,
         request_max_body_size=settings.max_request_bytes,
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(title="Enlace", version="0.1.0", path="/schema"),
