@@ -133,13 +133,19 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     code = HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "error")
     detail = exc.detail
     if exc.status_code == 413:
-        detail = (
-            "Too much in one request; send fewer operations at a time."
-            if request.url.path in RATE_LIMITED_PATHS
-            else "The upload is too large; split the file or remove unused columns."
-        )
+        if request.url.path in RATE_LIMITED_PATHS:
+            detail = "Too much in one request; send fewer operations at a time."
+        elif request.content_type[0] == "multipart/form-data":
+            detail = "The upload is too large; split the file or remove unused columns."
+        else:
+            detail = "The request is too large; send less at once."
     elif exc.status_code == 429:
-        detail = "Too many requests; wait a moment (see RateLimit-Reset) and try again."
+        retry = (exc.headers or {}).get("Retry-After")
+        detail = (
+            f"Too many requests; wait {retry} seconds (see Retry-After) and try again."
+            if retry
+            else "Too many requests; wait a moment and try again."
+        )
     elif exc.status_code == 403 and "CSRF" in str(exc.detail):
         code, detail = "csrf_failed", "The page is out of date; reload it and try again."
     # Headers the exception carries (RateLimit-*, Allow...) go with the answer.

@@ -125,3 +125,15 @@ async def test_a_host_not_served_here_gets_the_usual_error_body(
     assert response.json()["code"] == "invalid_host"
     assert "address" in response.json()["detail"]
     assert (await client.get("/health")).status_code == 200
+
+
+async def test_a_json_body_too_large_is_told_to_send_less_not_about_uploads(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await organizer_of_demo(client, settings)
+    body = b'{"language": "' + b"x" * 2_000_000 + b'"}'
+    response = await client.patch(
+        "/api/me", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"] == "The request is too large; send less at once."
