@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
@@ -184,24 +184,33 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in SECURITY_HEADERS.items():
-        headers[name] = value
-    # The OpenAPI viewer pages load their own scripts; everything else is locked down.
-    if not scope["path"].startswith("/schema"):
-        headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-    path = scope["path"]
-    if "cache-control" in headers:  # a handler's own (an ETag's no-cache, a download's) stands
-        return
-    if path.startswith("/api"):
-        # Personal data: never kept by a browser's or a proxy's cache. The app keeps its own
-        # offline copies (pwa/sw.js), emptied at sign-out.
-        headers["cache-control"] = "private, no-store"
-    elif path in {"/sw.js", "/", "/index.html"} or path.startswith("/vendor"):
-        headers["cache-control"] = "no-cache"
+def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """The before-send hook adding the security headers, HSTS when served over https."""
+    fixed = dict(SECURITY_HEADERS)
+    if settings.base_url.startswith("https://"):
+        # A year, this host only: a browser that saw it never tries plain http here again.
+        fixed["strict-transport-security"] = "max-age=31536000"
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in fixed.items():
+            headers[name] = value
+        # The OpenAPI viewer pages load their own scripts; everything else is locked down.
+        if not scope["path"].startswith("/schema"):
+            headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+        path = scope["path"]
+        if "cache-control" in headers:  # a handler's own (an ETag's no-cache, a download's)
+            return
+        if path.startswith("/api"):
+            # Personal data: never kept by a browser's or a proxy's cache. The app keeps its own
+            # offline copies (pwa/sw.js), emptied at sign-out.
+            headers["cache-control"] = "private, no-store"
+        elif path in {"/sw.js", "/", "/index.html"} or path.startswith("/vendor"):
+            headers["cache-control"] = "no-cache"
+
+    return add_security_headers
 
 
 @get("/health", tags=["ops"], summary="Liveness and database check")
@@ -344,7 +353,7 @@ def create_app(
         middleware=[DefineMiddleware(HostCheck, allowed=settings.allowed_hosts)],
         before_request=refuse_unstorable_input,
         request_max_body_size=settings.max_request_bytes,
-        before_send=[add_security_headers],
+        before_send=[security_headers(settings)],
         openapi_config=OpenAPIConfig(title="Enlace", version="0.1.0", path="/schema"),
         debug=False,
     )

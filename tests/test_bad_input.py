@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from msgspec import structs
 from sqlalchemy import select
 
+from api.app import create_app
 from api.models import Account, Event, EventRole
 from api.settings import Settings
 from tests.conftest import add_account, add_event, run_in_db, sign_in
@@ -137,3 +139,17 @@ async def test_a_json_body_too_large_is_told_to_send_less_not_about_uploads(
     )
     assert response.status_code == 413
     assert response.json()["detail"] == "The request is too large; send less at once."
+
+
+async def test_served_over_https_browsers_are_told_to_stay_on_https(
+    settings: Settings,
+) -> None:
+    secure = structs.replace(settings, base_url="https://enlace.example.org")
+    secure.allowed_hosts = ["enlace.example.org"]
+    async with AsyncTestClient(create_app(secure), base_url="https://enlace.example.org") as https:
+        response = await https.get("/health")
+    assert response.headers["strict-transport-security"] == "max-age=31536000"
+
+
+async def test_served_over_plain_http_no_hsts_is_sent(client: AsyncTestClient[Any]) -> None:
+    assert "strict-transport-security" not in (await client.get("/health")).headers
