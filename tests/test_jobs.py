@@ -113,7 +113,7 @@ async def test_the_mail_job_sends_queued_mail(settings: Settings) -> None:
     await queue_mail(settings, "test:1", NOW)
     assert await run_jobs(settings, JOBS, NOW) == {"mail": 1}
     [message] = outbox_messages(settings, "ana@example.org")
-    assert message == "Subject: Hola\n\nUn mensaje en cola.\n"
+    assert message == "Subject: Hola\n\nUn mensaje en cola."
     assert await run_jobs(settings, JOBS, NOW + timedelta(minutes=1)) == {"mail": 0}
 
 
