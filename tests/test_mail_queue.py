@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -11,6 +13,7 @@ from email.policy import default as email_policy
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
@@ -276,3 +279,53 @@ async def test_a_message_claimed_by_a_worker_that_died_is_sent_again_with_its_me
     assert message["Message-ID"] == claimed.message_id
     row = await stored(settings, "digest:1:10")
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_two_workers_sending_at_once_send_each_message_once(
+    settings: Settings, smtp: MailServer
+) -> None:
+    for i in range(120):
+        await queue(settings, f"digest:1:{100 + i}", to=f"person{i}@example.org")
+    first, second = await asyncio.gather(send(settings, NOW), send(settings, NOW))
+    assert first.sent + second.sent == 120
+    received = Counter(str(message["Message-ID"]) for message in smtp.messages)
+    assert len(received) == 120
+    assert set(received.values()) == {1}
+
+
+class SlowSecondMessage(MailServer):
+    """Takes the first message, then holds the second until the connection is dropped."""
+
+    holding = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.messages:
+            self.holding = True
+            await asyncio.sleep(60)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_worker_stopped_mid_run_records_what_it_sent_and_hands_back_the_rest(
+    settings: Settings,
+) -> None:
+    port = free_port()
+    handler = SlowSecondMessage()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", port
+    try:
+        for i in range(5):
+            await queue(settings, f"digest:1:{200 + i}", to=f"person{i}@example.org")
+        sending = asyncio.create_task(send(settings, NOW))
+        with anyio.fail_after(10):
+            while not handler.holding:  # noqa: ASYNC110 - the server's state is the signal
+                await asyncio.sleep(0.01)
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+    finally:
+        controller.stop()
+    rows = [await stored(settings, f"digest:1:{200 + i}") for i in range(5)]
+    assert [row.status for row in rows] == ["sent", "sending", "queued", "queued", "queued"]
+    assert [row.attempts for row in rows] == [1, 1, 0, 0, 0]
+    assert all(row.next_attempt_at == NOW for row in rows[2:])

@@ -184,6 +184,12 @@ class SmtpSender:
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
 
+    def abort(self) -> None:
+        """Drop the connection without a goodbye (stopped mid-message: QUIT would wait)."""
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
+
 
 class OutboxSender:
     """The development default: each message as an .eml file in the outbox folder, and the
@@ -205,6 +211,9 @@ class OutboxSender:
     async def close(self) -> None:
         return None
 
+    def abort(self) -> None:
+        return None
+
 
 Sender = SmtpSender | OutboxSender
 
@@ -215,8 +224,10 @@ async def open_sender(settings: Settings) -> AsyncIterator[Sender]:
     sender: Sender = SmtpSender(settings) if settings.smtp_host else OutboxSender(settings)
     try:
         yield sender
-    finally:
-        await sender.close()
+    except BaseException:
+        sender.abort()
+        raise
+    await sender.close()
 
 
 async def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:
