@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import create_engine, session_factory
 from api.mail import enqueue, mail_counts
 from api.mail.queue import mail_failures
+from api.mail.sender import build_message, envelope
 from api.mail.worker import MAX_ATTEMPTS, claim_due, send_due
 from api.models import MailMessage
 from api.settings import Settings
@@ -329,3 +330,28 @@ async def test_a_worker_stopped_mid_run_records_what_it_sent_and_hands_back_the_
     assert [row.status for row in rows] == ["sent", "sending", "queued", "queued", "queued"]
     assert [row.attempts for row in rows] == [1, 1, 0, 0, 0]
     assert all(row.next_attempt_at == NOW for row in rows[2:])
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Tus contactos de la Conferència Internacional de Ñandúes de Sudamérica 2026 — resumen",
+        "你在开放数据大会上认识的人：十二位联系人和三个待办提醒",
+        "الأشخاص الذين قابلتهم في مؤتمر البيانات المفتوحة",
+    ],
+)
+def test_subjects_in_any_script_arrive_as_written(subject: str) -> None:
+    settings = Settings(mail_from="Jornadas Ñandú <hola@example.org>")
+    message = build_message(settings, "ana@example.org", subject, "Hola", "<p>Hola</p>")
+    sender, recipient, data = envelope(message)
+    assert (sender, recipient) == ("hola@example.org", "ana@example.org")
+    received = message_from_bytes(data, policy=email_policy)
+    assert received["Subject"] == subject
+    assert received["From"] == "Jornadas Ñandú <hola@example.org>"
+
+
+def test_a_line_break_in_a_subject_cannot_add_a_header() -> None:
+    message = build_message(Settings(), "ana@example.org", "Hola\r\nBcc: eve@example.org", "x")
+    received = message_from_bytes(envelope(message)[2], policy=email_policy)
+    assert received["Bcc"] is None
+    assert received["Subject"] == "Hola Bcc: eve@example.org"

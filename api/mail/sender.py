@@ -55,8 +55,11 @@ def _text_part(text: str, subtype: str) -> MIMEText:
     return MIMEText(text, subtype, UTF8)  # type: ignore[arg-type]
 
 
-def _header(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode()
+def _header(value: str) -> str | Header:
+    # A line break in a value would start a header of its own (Bcc:, say): never kept.
+    value = " ".join(value.splitlines())
+    # As a Header, the generator folds it knowing the name's width (no empty first line).
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def _address(value: str) -> str:
@@ -87,11 +90,11 @@ def build_message(
         message = _text_part(text, "plain")
     message["From"] = _address(settings.mail_from)
     message["To"] = _address(to)
-    message["Subject"] = _header(subject)
+    message["Subject"] = _header(subject)  # type: ignore[assignment]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id or new_message_id()
     for name, value in (headers or {}).items():
-        message[name] = _header(value)
+        message[name] = _header(value)  # type: ignore[assignment]
     return message
 
 
