@@ -40,9 +40,9 @@ from api.models import MailMessage, utcnow
 from api.settings import Settings, finalize
 from bench.local import free_port, sqlite_with_event
 
-THROUGHPUT_MESSAGES = 1000
-KILL_MESSAGES = 2000
-KILL_AFTER = 700  # messages received before the worker is killed
+THROUGHPUT_MESSAGES = 600
+KILL_MESSAGES = 1200
+KILL_AFTER = 400  # messages received before the worker is killed
 KILL_LEASE_SECONDS = 2
 TRIAL_TIMEOUT_S = 120
 
