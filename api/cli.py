@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -127,7 +129,13 @@ def worker(once: bool) -> None:
         try:
             if once:
                 return await run_due_jobs(sessionmaker, settings, JOBS, utcnow())
-            await run_jobs_forever(sessionmaker, settings, JOBS)
+            # SIGTERM (systemd, docker stop) stops it as Ctrl-C does: what was sent is recorded
+            # and what was claimed but not tried goes back to the queue.
+            main_task = asyncio.current_task()
+            assert main_task is not None
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+            with suppress(asyncio.CancelledError):
+                await run_jobs_forever(sessionmaker, settings, JOBS)
             return {}
         finally:
             await engine.dispose()
