@@ -8,7 +8,7 @@ sending done by another process:
   while the next goes out) against the obvious first version in the same run: one message read
   per transaction, sent with `aiosmtplib.send` (a new connection each, as sign-in mail goes),
   marked sent, committed;
-- kill -9: `enlace worker` sends a few thousand messages and is killed mid-run, then started
+- kill -9: `enlace worker` sends 1,200 messages and is killed after 400 have arrived, then started
   again; every Message-ID must reach the server, and any that reached it twice are counted (at
   most the messages the killed worker had sent but not yet recorded).
 """
