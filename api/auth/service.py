@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import msgspec
 from email_validator import EmailNotValidError, validate_email
@@ -118,6 +119,36 @@ async def request_signin(
         link=link,
         code=code,
     )
+
+
+async def issue_signin_link(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: int,
+    next_path: str,
+    *,
+    valid_for: timedelta,
+    now: datetime,
+) -> str:
+    """A one-time sign-in link for an account, valid from `now` for `valid_for` (the digest's).
+
+    Redeemed like any e-mailed link (`redeem_link`); it carries no code, so an unknown random one
+    is stored in the code's place and never shown.
+    """
+    token = secrets.token_urlsafe(32)  # 256 bits
+    token_hash = hash_secret(token)
+    session.add(
+        SigninToken(
+            account_id=account_id,
+            token_hash=token_hash,
+            code_hash=_code_hash(settings, token_hash, secrets.token_hex(16)),
+            next_path=next_path,
+            created_at=now,
+            expires_at=now + valid_for,
+        )
+    )
+    # After a used or expired link the sign-in page asks for a code and still goes to `next`.
+    return f"{settings.base_url}/signin?next={quote(next_path, safe='')}#t={token}"
 
 
 async def _consume(session: AsyncSession, token_id: int) -> bool:
