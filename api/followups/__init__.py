@@ -1,1 +1,1 @@
-"""Follow-ups after an event: lists, drafts, reminders and the e-mail digest."""
+"""Follow-ups after an event: status per person, reminders, drafted thank-yous, the list."""
