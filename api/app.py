@@ -53,6 +53,8 @@ from api.exports.routes import AttendanceExportController
 from api.followups.operations import FollowupKinds
 from api.followups.routes import FollowupController
 from api.imports.routes import ImportController
+from api.jobs import Job, run_jobs_forever
+from api.mail.worker import send_due_mail
 from api.models import utcnow
 from api.posters.routes import PosterController
 from api.profiles.routes import ProfileController
@@ -214,6 +216,13 @@ async def app_shell(settings: AppSettings) -> File:
     )
 
 
+# The scheduled work, run by the one runner (api.jobs) in the server and in `enlace worker`.
+# A job taking a session instead: Job("name", in_one_transaction(work), every=timedelta(...)).
+JOBS: tuple[Job, ...] = (
+    Job("mail", send_due_mail),
+    # Job("digests", in_one_transaction(queue_due_digests), every=timedelta(minutes=1)),
+)
+
 PRUNE_EVERY_SECONDS = 3600
 RATE_LIMITED_PATHS = frozenset({SYNC_PATH})
 
@@ -255,14 +264,22 @@ def create_app(
         gc.collect()
         gc.freeze()
         upkeep = asyncio.create_task(_prune_sync_records(app, settings))
+        # Off in tests (they run jobs themselves, with their own clock); on for `enlace serve`.
+        runner = (
+            asyncio.create_task(run_jobs_forever(app.state.sessionmaker, settings, JOBS))
+            if settings.run_jobs
+            else None
+        )
         limiter = open_limiter(settings.sync_rate_per_minute, settings.redis_url, clock)
         app.state.rate_limiter = limiter
         try:
             yield
         finally:
-            upkeep.cancel()
-            with suppress(asyncio.CancelledError):
-                await upkeep
+            for task in (upkeep, runner):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             if limiter is not None:
                 await limiter.close()
             writer = app.state.get("sync_writer")

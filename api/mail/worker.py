@@ -1,0 +1,190 @@
+"""Sending what is due in the queue, at least once, each message with its one Message-ID.
+
+A batch is claimed in one short transaction (status `sending`, `claimed_until` = now + lease,
+one more attempt) and each outcome is committed as soon as it is known, so a worker killed
+mid-run leaves at most the message it was sending unrecorded: that one (and the rest of its
+claimed batch) is claimed again once the lease lapses, and a receiver can tell the resend by its
+Message-ID.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.db import transaction
+from api.mail.sender import DeliveryFailed, build_message, open_sender
+from api.models import MailMessage
+from api.settings import Settings
+
+BATCH = 50
+MAX_ATTEMPTS = 10
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Back-off after the `attempts`-th failed try: 1, 2, 4, 8 … minutes, at most an hour
+    (ten tries span about four hours, long enough for a mail server's restart or a full disk)."""
+    delay: timedelta = FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(delay, LONGEST_RETRY)
+
+
+@dataclass
+class Delivered:
+    """What one run did: messages sent, put back for a later try, and given up as failed."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+    message_id: str
+    attempts: int
+
+
+CLAIMED_COLUMNS = (
+    MailMessage.id,
+    MailMessage.to,
+    MailMessage.subject,
+    MailMessage.text,
+    MailMessage.html,
+    MailMessage.headers,
+    MailMessage.message_id,
+    MailMessage.attempts,
+)
+
+
+async def claim_due(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Claim up to `limit` due messages: waiting ones whose time has come, and ones whose
+    worker's claim lapsed (it died mid-send)."""
+    due = or_(
+        and_(MailMessage.status == "queued", MailMessage.next_attempt_at <= now),
+        and_(MailMessage.status == "sending", MailMessage.claimed_until < now),
+    )
+    # SKIP LOCKED: two workers claiming at once on PostgreSQL take different messages instead
+    # of queueing behind each other (SQLite takes the write lock at BEGIN: one at a time).
+    chosen = (
+        select(MailMessage.id)
+        .where(due)
+        .order_by(MailMessage.next_attempt_at, MailMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    async with transaction(sessionmaker) as session:
+        rows = await session.execute(
+            update(MailMessage)
+            .where(MailMessage.id.in_(chosen.scalar_subquery()))
+            .values(
+                status="sending",
+                claimed_until=now + lease,
+                attempts=MailMessage.attempts + 1,
+            )
+            .returning(*CLAIMED_COLUMNS)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = [Claimed(**row._asdict()) for row in rows.all()]
+    return sorted(claimed, key=lambda message: message.id)
+
+
+async def _record(
+    sessionmaker: async_sessionmaker[AsyncSession], ids: list[int], **values: object
+) -> None:
+    async with transaction(sessionmaker) as session:
+        await session.execute(
+            update(MailMessage)
+            .where(MailMessage.id.in_(ids))
+            .values(claimed_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def send_due(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    now: datetime,
+    *,
+    budget_seconds: float | None = None,
+) -> Delivered:
+    """Send the messages due at `now`, batch after batch, for at most `budget_seconds` of wall
+    time (a quarter of the lease by default, so no claim lapses while its worker lives)."""
+    lease = timedelta(seconds=settings.lease_seconds)
+    budget = settings.lease_seconds / 4 if budget_seconds is None else budget_seconds
+    started = time.monotonic()
+    done = Delivered()
+    async with open_sender(settings) as sender:
+        while time.monotonic() - started < budget:
+            batch = await claim_due(sessionmaker, now, lease, BATCH)
+            if not batch:
+                break
+            for index, message in enumerate(batch):
+                try:
+                    await sender.deliver(
+                        build_message(
+                            settings,
+                            message.to,
+                            message.subject,
+                            message.text,
+                            message.html,
+                            message.headers,
+                            message.message_id,
+                        )
+                    )
+                except DeliveryFailed as failure:
+                    gave_up = failure.permanent or message.attempts >= MAX_ATTEMPTS
+                    if gave_up:
+                        done.failed += 1
+                        await _record(
+                            sessionmaker, [message.id], status="failed", last_error=failure.reason
+                        )
+                    else:
+                        done.retried += 1
+                        await _record(
+                            sessionmaker,
+                            [message.id],
+                            status="queued",
+                            next_attempt_at=now + retry_delay(message.attempts),
+                            last_error=failure.reason,
+                        )
+                    if failure.server_unreachable:
+                        # The rest of the batch would wait on the same dead server: hand it back
+                        # untried (the attempt not counted) for when this one is retried.
+                        rest = [other.id for other in batch[index + 1 :]]
+                        if rest:
+                            await _record(
+                                sessionmaker,
+                                rest,
+                                status="queued",
+                                attempts=MailMessage.attempts - 1,
+                                next_attempt_at=now + retry_delay(message.attempts),
+                            )
+                        return done
+                    continue
+                done.sent += 1
+                await _record(sessionmaker, [message.id], status="sent", sent_at=now, last_error="")
+    return done
+
+
+async def send_due_mail(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
+) -> int:
+    """The "mail" job: send what is due; answers how many messages it handled."""
+    return (await send_due(sessionmaker, settings, now)).total
