@@ -50,10 +50,12 @@ from api.dependencies import (
 from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
 from api.exports.routes import AttendanceExportController
+from api.followups.digest_routes import DigestController, UnsubscribeController
+from api.followups.digests import queue_due_digests
 from api.followups.operations import FollowupKinds
 from api.followups.routes import FollowupController
 from api.imports.routes import ImportController
-from api.jobs import Job, run_jobs_forever
+from api.jobs import Job, in_one_transaction, run_jobs_forever
 from api.mail.worker import send_due_mail
 from api.models import utcnow
 from api.posters.routes import PosterController
@@ -79,6 +81,8 @@ APP_PATHS = [
     # A room's poster: the camera app opens the self check-in page.
     "/r/{token:str}",
     "/R/{token:str}",
+    # A digest's unsubscribe link: a page that says what it does, with a button (no sign-in).
+    "/unsubscribe/{token:str}",
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -175,12 +179,17 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
-    for name, value in SECURITY_HEADERS.items():
-        headers[name] = value
-    # The OpenAPI viewer pages load their own scripts; everything else is locked down.
-    if not scope["path"].startswith("/schema"):
-        headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+    # A page made to be framed by the app (the digest's preview) brings its own, stricter policy
+    # and framing rule; every other answer gets the locked-down defaults.
     path = scope["path"]
+    framed = path.startswith("/api/events/") and path.endswith("/digest/preview.html")
+    own_policy = framed and "content-security-policy" in headers
+    for name, value in SECURITY_HEADERS.items():
+        if not (own_policy and name == "x-frame-options"):
+            headers[name] = value
+    # The OpenAPI viewer pages load their own scripts; everything else is locked down.
+    if not path.startswith("/schema") and not own_policy:
+        headers["content-security-policy"] = CONTENT_SECURITY_POLICY
     revalidate = path in {"/sw.js", "/", "/index.html"} or path.startswith(("/api", "/vendor"))
     if revalidate and "cache-control" not in headers:  # a handler's own (e.g. no-store) stands
         headers["cache-control"] = "no-cache"
@@ -220,7 +229,8 @@ async def app_shell(settings: AppSettings) -> File:
 # A job taking a session instead: Job("name", in_one_transaction(work), every=timedelta(...)).
 JOBS: tuple[Job, ...] = (
     Job("mail", send_due_mail),
-    # Job("digests", in_one_transaction(queue_due_digests), every=timedelta(minutes=1)),
+    # Digests whose scheduled time has come are queued here; the "mail" job then sends them.
+    Job("digests", in_one_transaction(queue_due_digests), every=timedelta(minutes=1)),
 )
 
 PRUNE_EVERY_SECONDS = 3600
@@ -311,6 +321,8 @@ def create_app(
             CheckinController,
             DashboardController,
             AttendanceExportController,
+            DigestController,
+            UnsubscribeController,
             FollowupController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
