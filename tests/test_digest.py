@@ -410,6 +410,7 @@ async def test_the_schedule_is_set_in_the_events_zone_and_runs_once(settings: Se
         status = (await client.get(f"/api/events/{EVENT}/digest")).json()
     assert status["queued_at"] is not None
     assert status["report"]["queued"] == 3
+    assert status["recipients"] == 0, "everyone who should have it has it"
 
 
 def test_the_cli_dry_run_counts_and_shows_a_sample_then_sends(
