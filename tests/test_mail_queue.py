@@ -91,7 +91,7 @@ async def queue(settings: Settings, key: str, to: str = "ana@example.org", **val
             key=key,
             kind=values.pop("kind", "digest"),
             to=to,
-            subject=values.pop("subject", "Tus contactos de Evento"),
+            subject=values.pop("subject", "Tus contactos de la Jornada Ñandú"),
             text=values.pop("text", "Hola Ana, esta es la gente que conociste."),
             now=NOW,
             **values,
@@ -158,7 +158,7 @@ async def test_a_queued_message_goes_out_by_smtp_with_text_html_and_its_headers(
     assert (done.sent, done.retried, done.failed) == (1, 0, 0)
     [message] = smtp.messages
     assert message["To"] == "luis@example.org"
-    assert message["Subject"] == "Tus contactos de Evento"
+    assert message["Subject"] == "Tus contactos de la Jornada Ñandú"
     assert message["List-Unsubscribe"] == unsubscribe
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message.get_content_type() == "multipart/alternative"
@@ -253,7 +253,7 @@ async def test_without_smtp_queued_mail_goes_to_the_outbox_folder(settings: Sett
     assert (await send(settings, NOW)).sent == 1
     [message] = outbox_files(settings.outbox_dir)
     assert message["To"] == "ana@example.org"
-    assert message["Subject"] == "Tus contactos de Evento"
+    assert message["Subject"] == "Tus contactos de la Jornada Ñandú"
     assert message["Message-ID"] == (await stored(settings, "digest:1:9")).message_id
 
 

@@ -11,8 +11,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 import aiosmtplib
 import anyio
@@ -40,6 +45,25 @@ def new_message_id() -> str:
     return make_msgid(domain=MESSAGE_ID_DOMAIN)
 
 
+# Quoted-printable keeps Spanish text readable in the raw message (base64 is the default).
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP
+
+
+def _text_part(text: str, subtype: str) -> MIMEText:
+    # The standard library takes a Charset here, though its type hints say a name.
+    return MIMEText(text, subtype, UTF8)  # type: ignore[arg-type]
+
+
+def _header(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
 def build_message(
     settings: Settings,
     to: str,
@@ -48,19 +72,37 @@ def build_message(
     html: str = "",
     headers: dict[str, str] | None = None,
     message_id: str | None = None,
-) -> EmailMessage:
-    """A message with a text part, and an HTML alternative when `html` is given."""
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = subject
+) -> Message:
+    """A message with a text part, and an HTML alternative when `html` is given.
+
+    Built with the compat32 MIME classes: the modern EmailMessage parses every header it is
+    given and refolds them all when sent, 15 ms for a digest here against 4 ms.
+    """
+    message: Message
+    if html:
+        message = MIMEMultipart("alternative")
+        message.attach(_text_part(text, "plain"))
+        message.attach(_text_part(html, "html"))
+    else:
+        message = _text_part(text, "plain")
+    message["From"] = _address(settings.mail_from)
+    message["To"] = _address(to)
+    message["Subject"] = _header(subject)
+    message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id or new_message_id()
     for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
+        message[name] = _header(value)
     return message
+
+
+def envelope(message: Message) -> tuple[str, str, bytes]:
+    """Sender and recipient addresses, and the bytes to send (flattened once, CRLF)."""
+    sender = parseaddr(str(message["From"]))[1]
+    recipient = parseaddr(str(message["To"]))[1]
+    return sender, recipient, message.as_bytes(policy=WIRE)
+
+
+WIRE = compat32.clone(linesep="\r\n")
 
 
 def _answer(code: int, text: str) -> str:
@@ -116,17 +158,18 @@ class SmtpSender:
         await client.connect()
         return client
 
-    async def deliver(self, message: EmailMessage) -> None:
+    async def deliver(self, message: Message) -> None:
         """Send `message`; DeliveryFailed says why not."""
+        sender, recipient, data = envelope(message)
         try:
             if self.client is None or not self.client.is_connected:
                 self.client = await self._connect()
             try:
-                await self.client.send_message(message)
+                await self.client.sendmail(sender, [recipient], data)
             except aiosmtplib.SMTPServerDisconnected:
                 # A kept connection the server closed while idle: one fresh try.
                 self.client = await self._connect()
-                await self.client.send_message(message)
+                await self.client.sendmail(sender, [recipient], data)
         except Exception as exc:
             failure = classify(exc)
             if failure.server_unreachable:
@@ -149,14 +192,15 @@ class OutboxSender:
     def __init__(self, settings: Settings) -> None:
         self.outbox = anyio.Path(settings.outbox_dir)
 
-    async def deliver(self, message: EmailMessage) -> None:
+    async def deliver(self, message: Message) -> None:
         await self.outbox.mkdir(parents=True, exist_ok=True)
-        to = str(message["To"])
+        _, to, data = envelope(message)
         name = f"{time.time_ns()}-{to.replace('@', '_at_')}.eml"
-        await (self.outbox / name).write_bytes(bytes(message))
-        text = message.get_body(("plain",))
-        body = text.get_content() if isinstance(text, EmailMessage) else ""
-        log.warning("mail to %s: %s\n%s", to, message["Subject"], body)
+        await (self.outbox / name).write_bytes(data)
+        text = next(part for part in message.walk() if part.get_content_type() == "text/plain")
+        body = text.get_payload(decode=True)
+        shown = body.decode() if isinstance(body, bytes) else ""
+        log.warning("mail to %s: %s\n%s", to, message["Subject"], shown)
 
     async def close(self) -> None:
         return None
