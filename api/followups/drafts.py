@@ -78,8 +78,8 @@ def _common(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
 
 def _joined(language: str, terms: list[str]) -> str:
     terms = terms[:2]
-    if len(terms) == 1:
-        return terms[0]
+    if len(terms) < 2:
+        return "".join(terms)
     return translate(language, "followups.draft.and", first=terms[0], second=terms[1])
 
 
