@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
+from api.app import JOBS, create_app
 from api.cli import main
 from api.db import create_engine, session_factory
 from api.followups.digests import queue_digests, queue_due_digests
+from api.jobs import run_due_jobs
 from api.mail.worker import send_due_mail
 from api.models import Account, Event, MailMessage, utcnow
 from api.settings import Settings
@@ -411,6 +412,31 @@ async def test_the_schedule_is_set_in_the_events_zone_and_runs_once(settings: Se
     assert status["queued_at"] is not None
     assert status["report"]["queued"] == 3
     assert status["recipients"] == 0, "everyone who should have it has it"
+
+
+async def test_the_servers_runner_queues_a_due_digest_and_sends_it(
+    settings: Settings, smtp: MailServer
+) -> None:
+    await event_with_followups(settings)
+    # The queue stamps messages with the wall clock: the schedule is set to now.
+    at = utcnow()
+
+    async def schedule(session: AsyncSession) -> None:
+        await session.execute(update(Event).where(Event.slug == EVENT).values(digest_at=at))
+
+    await run_in_db(settings, schedule)
+    engine = create_engine(settings)
+    try:
+        sessionmaker = session_factory(engine)
+        first = await run_due_jobs(sessionmaker, settings, JOBS, at - timedelta(seconds=1))
+        assert first.get("digests") == 0
+        due = await run_due_jobs(sessionmaker, settings, JOBS, at + timedelta(minutes=1))
+        assert due["digests"] == 3
+        sent = await run_due_jobs(sessionmaker, settings, JOBS, at + timedelta(minutes=2))
+        assert sent["mail"] == 3
+    finally:
+        await engine.dispose()
+    assert sorted(by_recipient(smtp)) == sorted([LUCIA, PEDRO, ANA])
 
 
 def test_the_cli_dry_run_counts_and_shows_a_sample_then_sends(
