@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_skeleton, format_time
+from babel.dates import format_date, format_datetime, format_interval
 
 from api.i18n import pick_language, translate
 
@@ -77,14 +78,24 @@ def default_digest_time(ends_on: date, timezone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+@cache
+def _met_pattern(language: str) -> tuple[Locale, str]:
+    """The locale and its pattern for "weekday, day month year, time" (parsed once)."""
+    locale = Locale.parse(language)
+    day = locale.datetime_skeletons["yMMMEd"].pattern
+    clock = locale.time_formats["short"].pattern
+    # The locale's own way of joining a date and a time ("{1}, {0}", "{1} 'at' {0}"...).
+    glue = str(locale.datetime_formats["medium"])
+    return locale, glue.replace("{1}", day).replace("{0}", clock)
+
+
+# Meetings fall on the same minutes across an event's digests: a 10,000-person event's come
+# from a few thousand minutes, each written once per language instead of once per mention.
+@lru_cache(maxsize=8192)
 def format_met(moment: datetime, language: str, timezone: str) -> str:
     """A meeting time as a reader of `language` writes it, in the event's zone."""
-    zone = ZoneInfo(timezone)
-    day = format_skeleton("yMMMEd", moment, tzinfo=zone, locale=language)
-    clock = format_time(moment, "short", tzinfo=zone, locale=language)
-    # The locale's own way of joining a date and a time ("{1}, {0}", "{1} 'at' {0}"...).
-    glue = Locale.parse(language).datetime_formats["medium"]
-    return str(glue).replace("'", "").format(clock, day)
+    locale, pattern = _met_pattern(language)
+    return format_datetime(moment, pattern, tzinfo=ZoneInfo(timezone), locale=locale)
 
 
 def format_event_dates(event: DigestEvent, language: str) -> str:
@@ -146,9 +157,10 @@ def render_digest(
         lines += [f"- {reminder(kind)}: {who(person)}" for person, kind in due]
         lines.append("")
     lines += [say("people_heading"), ""]
+    met = [met_line(person) for person in shown]
     for number, person in enumerate(shown, 1):
         lines.append(f"{number}. {who(person)}")
-        lines.append(f"   {met_line(person)}")
+        lines.append(f"   {met[number - 1]}")
         if person.status == "done":
             lines.append(f"   {say('done')}")
         if person.note:
@@ -181,7 +193,7 @@ def render_digest(
         people=[
             {
                 "who": who(person),
-                "met": met_line(person),
+                "met": met[index],
                 "done": say("done") if person.status == "done" else "",
                 "note": person.note,
                 "note_label": say("note"),
@@ -196,7 +208,7 @@ def render_digest(
                 "draft_subject_label": say("draft_subject"),
                 "draft_body": person.draft.body if person.draft is not None else "",
             }
-            for person in shown
+            for index, person in enumerate(shown)
         ],
         more=say("more", count=hidden) if hidden else "",
         why=say("why", event=event.name),

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth.service import issue_signin_link
+from api.auth.service import issue_signin_links
 from api.errors import Invalid
 from api.followups.digest import (
     DigestDraft,
@@ -132,25 +132,24 @@ async def plan_digests(session: AsyncSession, event: Event, now: datetime) -> Di
     return plan
 
 
-async def _signin_link(
-    session: AsyncSession, settings: Settings, event: Event, account: Account, now: datetime
-) -> str:
-    return await issue_signin_link(
-        session, settings, account.id, followups_path(event), valid_for=SIGNIN_VALID_FOR, now=now
-    )
-
-
 async def queue_digests(
     session: AsyncSession, settings: Settings, event: Event, now: datetime
 ) -> DigestQueued:
     """Queue the digest of every attendee who should get one and has none queued yet."""
     plan = await plan_digests(session, event, now)
     brief = digest_event(event)
+    signin_links = await issue_signin_links(
+        session,
+        settings,
+        [(recipient.account.id, followups_path(event)) for recipient in plan.recipients],
+        valid_for=SIGNIN_VALID_FOR,
+        now=now,
+    )
     queued = 0
-    for recipient in plan.recipients:
+    for recipient, signin_link in zip(plan.recipients, signin_links, strict=True):
         attendee, account = recipient.attendee, recipient.account
         links = DigestLinks(
-            followups=await _signin_link(session, settings, event, account, now),
+            followups=signin_link,
             unsubscribe=unsubscribe_page_url(settings, account.id),
         )
         rendered = render_digest(
