@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
@@ -11,6 +13,7 @@ from email.policy import default as email_policy
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db import create_engine, session_factory
 from api.mail import enqueue, mail_counts
 from api.mail.queue import mail_failures
+from api.mail.sender import build_message, envelope
 from api.mail.worker import MAX_ATTEMPTS, claim_due, send_due
 from api.models import MailMessage
 from api.settings import Settings
@@ -276,3 +280,78 @@ async def test_a_message_claimed_by_a_worker_that_died_is_sent_again_with_its_me
     assert message["Message-ID"] == claimed.message_id
     row = await stored(settings, "digest:1:10")
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_two_workers_sending_at_once_send_each_message_once(
+    settings: Settings, smtp: MailServer
+) -> None:
+    for i in range(120):
+        await queue(settings, f"digest:1:{100 + i}", to=f"person{i}@example.org")
+    first, second = await asyncio.gather(send(settings, NOW), send(settings, NOW))
+    assert first.sent + second.sent == 120
+    received = Counter(str(message["Message-ID"]) for message in smtp.messages)
+    assert len(received) == 120
+    assert set(received.values()) == {1}
+
+
+class SlowSecondMessage(MailServer):
+    """Takes the first message, then holds the second until the connection is dropped."""
+
+    holding = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.messages:
+            self.holding = True
+            await asyncio.sleep(60)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_worker_stopped_mid_run_records_what_it_sent_and_hands_back_the_rest(
+    settings: Settings,
+) -> None:
+    port = free_port()
+    handler = SlowSecondMessage()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", port
+    try:
+        for i in range(5):
+            await queue(settings, f"digest:1:{200 + i}", to=f"person{i}@example.org")
+        sending = asyncio.create_task(send(settings, NOW))
+        with anyio.fail_after(10):
+            while not handler.holding:  # noqa: ASYNC110 - the server's state is the signal
+                await asyncio.sleep(0.01)
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+    finally:
+        controller.stop()
+    rows = [await stored(settings, f"digest:1:{200 + i}") for i in range(5)]
+    assert [row.status for row in rows] == ["sent", "sending", "queued", "queued", "queued"]
+    assert [row.attempts for row in rows] == [1, 1, 0, 0, 0]
+    assert all(row.next_attempt_at == NOW for row in rows[2:])
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Tus contactos de la Conferència Internacional de Ñandúes de Sudamérica 2026 — resumen",
+        "你在开放数据大会上认识的人：十二位联系人和三个待办提醒",
+        "الأشخاص الذين قابلتهم في مؤتمر البيانات المفتوحة",
+    ],
+)
+def test_subjects_in_any_script_arrive_as_written(subject: str) -> None:
+    settings = Settings(mail_from="Jornadas Ñandú <hola@example.org>")
+    message = build_message(settings, "ana@example.org", subject, "Hola", "<p>Hola</p>")
+    sender, recipient, data = envelope(message)
+    assert (sender, recipient) == ("hola@example.org", "ana@example.org")
+    received = message_from_bytes(data, policy=email_policy)
+    assert received["Subject"] == subject
+    assert received["From"] == "Jornadas Ñandú <hola@example.org>"
+
+
+def test_a_line_break_in_a_subject_cannot_add_a_header() -> None:
+    message = build_message(Settings(), "ana@example.org", "Hola\r\nBcc: eve@example.org", "x")
+    received = message_from_bytes(envelope(message)[2], policy=email_policy)
+    assert received["Bcc"] is None
+    assert received["Subject"] == "Hola Bcc: eve@example.org"

@@ -55,8 +55,11 @@ def _text_part(text: str, subtype: str) -> MIMEText:
     return MIMEText(text, subtype, UTF8)  # type: ignore[arg-type]
 
 
-def _header(value: str) -> str:
-    return value if value.isascii() else Header(value, "utf-8").encode()
+def _header(value: str) -> str | Header:
+    # A line break in a value would start a header of its own (Bcc:, say): never kept.
+    value = " ".join(value.splitlines())
+    # As a Header, the generator folds it knowing the name's width (no empty first line).
+    return value if value.isascii() else Header(value, "utf-8")
 
 
 def _address(value: str) -> str:
@@ -87,11 +90,11 @@ def build_message(
         message = _text_part(text, "plain")
     message["From"] = _address(settings.mail_from)
     message["To"] = _address(to)
-    message["Subject"] = _header(subject)
+    message["Subject"] = _header(subject)  # type: ignore[assignment]
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id or new_message_id()
     for name, value in (headers or {}).items():
-        message[name] = _header(value)
+        message[name] = _header(value)  # type: ignore[assignment]
     return message
 
 
@@ -184,6 +187,12 @@ class SmtpSender:
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
 
+    def abort(self) -> None:
+        """Drop the connection without a goodbye (stopped mid-message: QUIT would wait)."""
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
+
 
 class OutboxSender:
     """The development default: each message as an .eml file in the outbox folder, and the
@@ -205,6 +214,9 @@ class OutboxSender:
     async def close(self) -> None:
         return None
 
+    def abort(self) -> None:
+        return None
+
 
 Sender = SmtpSender | OutboxSender
 
@@ -215,8 +227,10 @@ async def open_sender(settings: Settings) -> AsyncIterator[Sender]:
     sender: Sender = SmtpSender(settings) if settings.smtp_host else OutboxSender(settings)
     try:
         yield sender
-    finally:
-        await sender.close()
+    except BaseException:
+        sender.abort()
+        raise
+    await sender.close()
 
 
 async def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:

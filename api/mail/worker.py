@@ -10,17 +10,21 @@ claimed again once the lease lapses, and a receiver can tell a resend by its Mes
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db import transaction
 from api.mail.sender import DeliveryFailed, build_message, open_sender
 from api.models import MailMessage
 from api.settings import Settings
+
+log = logging.getLogger("enlace.mail")
 
 BATCH = 50
 MAX_ATTEMPTS = 10
@@ -109,12 +113,11 @@ async def claim_due(
 async def _record(
     sessionmaker: async_sessionmaker[AsyncSession], ids: list[int], **values: object
 ) -> None:
+    # On the table, not the mapped class: the ORM's bulk-update path costs more than the write.
+    table = cast(Table, MailMessage.__table__)
     async with transaction(sessionmaker) as session:
         await session.execute(
-            update(MailMessage)
-            .where(MailMessage.id.in_(ids))
-            .values(claimed_until=None, **values)
-            .execution_options(synchronize_session=False)
+            update(table).where(table.c.id.in_(ids)).values(claimed_until=None, **values)
         )
 
 
@@ -152,6 +155,20 @@ class SentRecorder:
             await self._write()
 
 
+async def _hand_back(
+    sessionmaker: async_sessionmaker[AsyncSession], untried: list[Claimed], at: datetime
+) -> None:
+    """Return claimed messages not tried to the queue, due at `at`, their attempt not counted."""
+    if untried:
+        await _record(
+            sessionmaker,
+            [message.id for message in untried],
+            status="queued",
+            attempts=MailMessage.attempts - 1,
+            next_attempt_at=at,
+        )
+
+
 async def send_due(
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -166,63 +183,75 @@ async def send_due(
     started = time.monotonic()
     done = Delivered()
     recorder = SentRecorder(sessionmaker, now)
-    async with open_sender(settings) as sender:
-        while time.monotonic() - started < budget:
-            await recorder.flush()
-            batch = await claim_due(sessionmaker, now, lease, BATCH)
-            if not batch:
-                break
-            server_down = False
-            for index, message in enumerate(batch):
-                try:
-                    await sender.deliver(
-                        build_message(
-                            settings,
-                            message.to,
-                            message.subject,
-                            message.text,
-                            message.html,
-                            message.headers,
-                            message.message_id,
+    untried: list[Claimed] = []
+    try:
+        async with open_sender(settings) as sender:
+            while time.monotonic() - started < budget:
+                await recorder.flush()
+                untried = await claim_due(sessionmaker, now, lease, BATCH)
+                if not untried:
+                    break
+                while untried:
+                    message = untried.pop(0)
+                    try:
+                        await sender.deliver(
+                            build_message(
+                                settings,
+                                message.to,
+                                message.subject,
+                                message.text,
+                                message.html,
+                                message.headers,
+                                message.message_id,
+                            )
                         )
-                    )
-                except DeliveryFailed as failure:
-                    gave_up = failure.permanent or message.attempts >= MAX_ATTEMPTS
-                    if gave_up:
-                        done.failed += 1
-                        await _record(
-                            sessionmaker, [message.id], status="failed", last_error=failure.reason
-                        )
-                    else:
-                        done.retried += 1
-                        await _record(
-                            sessionmaker,
-                            [message.id],
-                            status="queued",
-                            next_attempt_at=now + retry_delay(message.attempts),
-                            last_error=failure.reason,
-                        )
-                    if failure.server_unreachable:
-                        # The rest of the batch would wait on the same dead server: hand it back
-                        # untried (the attempt not counted) for when this one is retried.
-                        rest = [other.id for other in batch[index + 1 :]]
-                        if rest:
+                    except DeliveryFailed as failure:
+                        retry_at = now + retry_delay(message.attempts)
+                        if failure.permanent or message.attempts >= MAX_ATTEMPTS:
+                            done.failed += 1
                             await _record(
                                 sessionmaker,
-                                rest,
-                                status="queued",
-                                attempts=MailMessage.attempts - 1,
-                                next_attempt_at=now + retry_delay(message.attempts),
+                                [message.id],
+                                status="failed",
+                                last_error=failure.reason,
                             )
-                        server_down = True
-                        break
-                    continue
-                done.sent += 1
-                await recorder.add(message.id)
-            if server_down:
-                break
-        await recorder.flush()
+                        else:
+                            done.retried += 1
+                            await _record(
+                                sessionmaker,
+                                [message.id],
+                                status="queued",
+                                next_attempt_at=retry_at,
+                                last_error=failure.reason,
+                            )
+                        if failure.server_unreachable:
+                            # The rest would wait on the same dead server: they go back to the
+                            # queue untried, due when this one is retried.
+                            await _hand_back(sessionmaker, untried, retry_at)
+                            untried = []
+                            return done
+                        continue
+                    done.sent += 1
+                    await recorder.add(message.id)
+    finally:
+        # Finished, or stopped (shut down, Ctrl-C): what was sent is recorded, and what was
+        # claimed but not tried is due again now rather than when the lease lapses. The message
+        # being sent when stopped stays claimed: whether it went is unknown.
+        await asyncio.shield(_finish(sessionmaker, recorder, untried, now))
     return done
+
+
+async def _finish(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    recorder: SentRecorder,
+    untried: list[Claimed],
+    now: datetime,
+) -> None:
+    try:
+        await recorder.flush()
+        await _hand_back(sessionmaker, untried, now)
+    except Exception:  # the lease will hand these back; the original error matters more
+        log.exception("recording the end of a mail run failed")
 
 
 async def send_due_mail(
