@@ -116,13 +116,25 @@ def reference(note: str, writer: Writer, recipient: Recipient) -> tuple[str, lis
     return "event", []
 
 
+@lru_cache(maxsize=256)
+def _frame(language: str, event_name: str) -> tuple[str, str, str, str]:
+    """The sentences every draft of an event in a language shares: subject, thanks, closing,
+    and the reference to the event itself."""
+    return (
+        _sentence(language, "subject", event_name),
+        _sentence(language, "thanks", event_name),
+        _sentence(language, "closing", event_name),
+        _sentence(language, "event", event_name),
+    )
+
+
 def thank_you(note: str, writer: Writer, recipient: Recipient, event_name: str) -> DraftOut:
     """The thank-you to `recipient`, signed by the writer, ready to edit."""
     language = draft_language(recipient.language, writer.language)
+    subject, thanks, closing, met_there = _frame(language, event_name)
     kind, words = reference(note, writer, recipient)
-
     if kind == "event":
-        said = _sentence(language, kind, event_name)
+        said = met_there
     else:
         note_words = words[0] if kind == "note" else ""
         said = translate(
@@ -131,13 +143,6 @@ def thank_you(note: str, writer: Writer, recipient: Recipient, event_name: str) 
             note=note_words,
             terms=_joined(language, words),
         )
-    body = "\n\n".join(
-        [
-            _greeting(language, recipient.name),
-            _sentence(language, "thanks", event_name) + " " + said,
-            _sentence(language, "closing", event_name),
-            writer.name,
-        ]
-    )
-    subject = _sentence(language, "subject", event_name)
-    return DraftOut(language, subject, body + "\n", recipient.email or None)
+    greeting = _greeting(language, recipient.name)
+    body = f"{greeting}\n\n{thanks} {said}\n\n{closing}\n\n{writer.name}\n"
+    return DraftOut(language, subject, body, recipient.email or None)

@@ -8,10 +8,12 @@ what the other person shares.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -63,9 +65,10 @@ def _moment(value: Any) -> Any:
     return value
 
 
-def _newest_first(row: Any) -> tuple[Any, int]:
-    # Last met, then id: SQLite's text and PostgreSQL's timestamps both sort as times.
-    return (row.last_met_at, row.connection_id)
+# Positions in a row of LINK_COLUMNS, and its order in a list: last met, then id (SQLite's text
+# and PostgreSQL's timestamps both sort as times).
+OWNER, OTHER = 1, 2
+NEWEST_FIRST = itemgetter(6, 0)
 
 
 def _day(value: Any) -> Any:
@@ -157,30 +160,32 @@ def _entry(
     recipient: Recipient,
     starter: StarterOut | None = None,
 ) -> FollowupOut:
-    # By position (LINK_COLUMNS come first): a tuple unpacks faster than names are looked up.
+    # By position (LINK_COLUMNS come first): a tuple unpacks faster than names are looked up,
+    # and a struct is made faster from positions than from keywords (200,000 times a digest).
     link, _, other, note, tags, first, last, scans, done, snoozed, off, moved = row[:12]
     if done or snoozed or off or moved:
         state = PersonState(_moment(done), _day(snoozed), bool(off), _json(moved, {}))
         where = followup_state(today, state, event.ends_on, event.timezone, viewer.reminders_off)
     else:
         where = _untouched(today, event.ends_on, event.timezone, viewer.reminders_off)
+    met = _moment(first)
     return FollowupOut(
-        connection=link,
-        attendee=other,
-        card=card,
-        note=note,
-        tags=_json(tags, []),
-        first_met_at=_moment(first),
-        last_met_at=_moment(last),
-        scan_count=scans,
-        mutual=mutual,
-        starter=starter,
-        status=where.status,
-        done_at=where.done_at,
-        snoozed_until=where.snoozed_until,
-        reminders_off=where.reminders_off,
-        reminders=where.reminders,
-        draft=thank_you(note, viewer.writer, recipient, event.name),
+        link,
+        other,
+        card,
+        note,
+        _json(tags, []),
+        met,
+        met if last == first else _moment(last),
+        scans,
+        mutual,
+        starter,
+        where.status,
+        where.done_at,
+        where.snoozed_until,
+        where.reminders_off,
+        where.reminders,
+        thank_you(note, viewer.writer, recipient, event.name),
     )
 
 
@@ -279,17 +284,25 @@ async def followups_for_event(
     # event-owner index), and each list is sorted on its own: cheaper than sorting them all.
     connection = await session.connection()
     rows = (await connection.execute(_links().where(Connection.event_id == event.id))).all()
-    pairs = {(row.owner_id, row.other_id) for row in rows}
+    pairs = {(row[OWNER], row[OTHER]) for row in rows}
     lists: dict[int, list[Any]] = {}
     for row in rows:
-        lists.setdefault(row.owner_id, []).append(row)
+        lists.setdefault(row[OWNER], []).append(row)
     facts = EventFacts.of(event)
     found: dict[int, list[FollowupOut]] = {}
-    for owner, mine in lists.items():
-        viewer = viewers[owner]
-        mine.sort(key=_newest_first, reverse=True)
-        found[owner] = [
-            _entry(row, viewer, facts, today, (row.other_id, owner) in pairs, *shown[row.other_id])
-            for row in mine
-        ]
+    # What is built here has no reference cycles: the cyclic collector's passes over a heap
+    # growing by millions of objects only cost time (a third of it, measured).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for owner, mine in lists.items():
+            viewer = viewers[owner]
+            mine.sort(key=NEWEST_FIRST, reverse=True)
+            found[owner] = [
+                _entry(row, viewer, facts, today, (row[OTHER], owner) in pairs, *shown[row[OTHER]])
+                for row in mine
+            ]
+    finally:
+        if collecting:
+            gc.enable()
     return found
