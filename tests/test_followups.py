@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import icalendar
+import msgspec
 import pytest
 import vobject
 from litestar.testing import AsyncTestClient
@@ -15,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.badges.service import issue_missing_badges
-from api.models import Account, Attendee, Badge, Followup
+from api.followups.service import followups_for_event
+from api.models import Account, Attendee, Badge, Event, Followup
 from api.settings import Settings
 from tests.conftest import add_account, add_attendee, add_event, run_in_db
 from tests.test_connections import get_json, op, signed_in_client, sync
@@ -479,3 +481,42 @@ async def test_the_list_says_when_the_account_opted_out_of_digests(settings: Set
     await run_in_db(settings, opt_out)
     async with signed_in_client(settings, PEDRO) as client:
         assert (await followups(client))["digest_opted_out"] is True
+
+
+async def test_the_whole_events_lists_at_once_match_each_attendees_own(
+    settings: Settings,
+) -> None:
+    tokens = await congress(settings)
+    done_on = datetime(2026, 3, 13, tzinfo=UTC)
+    async with (
+        signed_in_client(settings, PEDRO, clock_at("2026-04-10")) as pedro,
+        signed_in_client(settings, LUCIA, clock_at("2026-04-10")) as lucia,
+    ):
+        ids = await met_everyone(lucia, tokens)
+        await sync(
+            lucia,
+            fop("followup", done_on, connection=ids[PEDRO], status="done"),
+            fop("reminder", MET, connection=ids[WANG], reminder="share", due="2026-05-01"),
+            fop("followup", MET, connection=ids[NUR], status="snoozed", until="2026-04-20"),
+        )
+        await sync(pedro, op("scan", MET, event=EVENT, scanned=f"https://x/B/{tokens[LUCIA]}"))
+        mine = (await followups(lucia))["followups"]
+        his = (await followups(pedro))["followups"]
+
+    async def everyone(session: AsyncSession) -> dict[int, list[Any]]:
+        event = await session.scalar(select(Event).where(Event.slug == EVENT))
+        assert event is not None
+        return await followups_for_event(session, event, date(2026, 4, 10))
+
+    lists = await run_in_db(settings, everyone)
+    assert len(lists) == 2  # Nur and Wang met nobody
+    for expected in (mine, his):
+        owner = next(k for k, v in lists.items() if v[0].connection == expected[0]["connection"])
+        found = msgspec.to_builtins(lists[owner])
+        assert found == [item | {"starter": None} for item in expected]
+    assert his[0]["mutual"] is True
+    assert {item["card"]["name"]: item["status"] for item in mine} == {
+        "Pedro Ruiz": "todo",  # done on the 13th, then the share reminder fell due
+        "王芳": "todo",
+        "نور الهدى": "snoozed",
+    }

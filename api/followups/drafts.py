@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from api.followups.schemas import DraftOut
 from api.i18n import LANGUAGES, translate
 from api.vocabulary import normalize_term
 
@@ -42,14 +44,6 @@ class Recipient:
     can_help_with: Sequence[str] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
-    language: str
-    subject: str
-    body: str
-    to: str | None
-
-
 def draft_language(recipient_language: str, writer_language: str) -> str:
     """The recipient's language when known, else the writer's."""
     if recipient_language in LANGUAGES:
@@ -70,10 +64,32 @@ def note_excerpt(note: str) -> str:
     return cut.rstrip(",;:") + "…"
 
 
+# A digest drafts for every connection of an event (200,000 for 10,000 people): the same terms,
+# and the same few sentences, come back again and again.
+_normal = lru_cache(maxsize=65_536)(normalize_term)
+
+
+@lru_cache(maxsize=65_536)
+def _normal_set(terms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_normal(term) for term in terms)
+
+
+@lru_cache(maxsize=4096)
+def _sentence(language: str, key: str, event: str) -> str:
+    return translate(language, f"followups.draft.{key}", event=event)
+
+
+@lru_cache(maxsize=65_536)
+def _greeting(language: str, name: str) -> str:
+    return translate(language, "followups.draft.greeting", name=name)
+
+
 def _common(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
     """Their terms that are also mine (compared without case or accents), their spelling."""
-    wanted = {normalize_term(term) for term in mine}
-    return [term for term in theirs if normalize_term(term) in wanted]
+    if not mine or not theirs:
+        return []
+    wanted = _normal_set(tuple(mine))
+    return [term for term in theirs if _normal(term) in wanted]
 
 
 def _joined(language: str, terms: list[str]) -> str:
@@ -100,22 +116,33 @@ def reference(note: str, writer: Writer, recipient: Recipient) -> tuple[str, lis
     return "event", []
 
 
-def thank_you(note: str, writer: Writer, recipient: Recipient, event_name: str) -> Draft:
+@lru_cache(maxsize=256)
+def _frame(language: str, event_name: str) -> tuple[str, str, str, str]:
+    """The sentences every draft of an event in a language shares: subject, thanks, closing,
+    and the reference to the event itself."""
+    return (
+        _sentence(language, "subject", event_name),
+        _sentence(language, "thanks", event_name),
+        _sentence(language, "closing", event_name),
+        _sentence(language, "event", event_name),
+    )
+
+
+def thank_you(note: str, writer: Writer, recipient: Recipient, event_name: str) -> DraftOut:
     """The thank-you to `recipient`, signed by the writer, ready to edit."""
     language = draft_language(recipient.language, writer.language)
+    subject, thanks, closing, met_there = _frame(language, event_name)
     kind, words = reference(note, writer, recipient)
-
-    def text(key: str, **values: str) -> str:
-        return translate(language, f"followups.draft.{key}", **values)
-
-    note_words = words[0] if words else ""
-    said = text(kind, event=event_name, note=note_words, terms=_joined(language, words))
-    body = "\n\n".join(
-        [
-            text("greeting", name=recipient.name),
-            text("thanks", event=event_name) + " " + said,
-            text("closing"),
-            writer.name,
-        ]
-    )
-    return Draft(language, text("subject", event=event_name), body + "\n", recipient.email or None)
+    if kind == "event":
+        said = met_there
+    else:
+        note_words = words[0] if kind == "note" else ""
+        said = translate(
+            language,
+            f"followups.draft.{kind}",
+            note=note_words,
+            terms=_joined(language, words),
+        )
+    greeting = _greeting(language, recipient.name)
+    body = f"{greeting}\n\n{thanks} {said}\n\n{closing}\n\n{writer.name}\n"
+    return DraftOut(language, subject, body, recipient.email or None)
