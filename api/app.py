@@ -50,9 +50,13 @@ from api.dependencies import (
 from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
 from api.exports.routes import AttendanceExportController
+from api.followups.digest_routes import DigestController, UnsubscribeController
+from api.followups.digests import queue_due_digests
+from api.followups.operations import FollowupKinds
+from api.followups.routes import FollowupController
 from api.imports.routes import ImportController
 from api.input import HostCheck, refuse_unstorable_input
-from api.jobs import Job, run_jobs_forever
+from api.jobs import Job, in_one_transaction, run_jobs_forever
 from api.mail.worker import send_due_mail
 from api.models import utcnow
 from api.posters.routes import PosterController
@@ -78,6 +82,8 @@ APP_PATHS = [
     # A room's poster: the camera app opens the self check-in page.
     "/r/{token:str}",
     "/R/{token:str}",
+    # A digest's unsubscribe link: a page that says what it does, with a button (no sign-in).
+    "/unsubscribe/{token:str}",
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -197,12 +203,17 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
         if message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders.from_message(message)
-        for name, value in fixed.items():
-            headers[name] = value
-        # The OpenAPI viewer pages load their own scripts; everything else is locked down.
-        if not scope["path"].startswith("/schema"):
-            headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+        # A page made to be framed by the app (the digest's preview) brings its own, stricter
+        # policy and framing rule; every other answer gets the locked-down defaults.
         path = scope["path"]
+        framed = path.startswith("/api/events/") and path.endswith("/digest/preview.html")
+        own_policy = framed and "content-security-policy" in headers
+        for name, value in fixed.items():
+            if not (own_policy and name == "x-frame-options"):
+                headers[name] = value
+        # The OpenAPI viewer pages load their own scripts; everything else is locked down.
+        if not path.startswith("/schema") and not own_policy:
+            headers["content-security-policy"] = CONTENT_SECURITY_POLICY
         if "cache-control" in headers:  # a handler's own (an ETag's no-cache, a download's)
             return
         if path.startswith("/api"):
@@ -249,7 +260,8 @@ async def app_shell(settings: AppSettings) -> File:
 # A job taking a session instead: Job("name", in_one_transaction(work), every=timedelta(...)).
 JOBS: tuple[Job, ...] = (
     Job("mail", send_due_mail),
-    # Job("digests", in_one_transaction(queue_due_digests), every=timedelta(minutes=1)),
+    # Digests whose scheduled time has come are queued here; the "mail" job then sends them.
+    Job("digests", in_one_transaction(queue_due_digests), every=timedelta(minutes=1)),
 )
 
 PRUNE_EVERY_SECONDS = 3600
@@ -277,7 +289,7 @@ def create_app(
     (seconds since the epoch) times the rate-limit windows."""
     settings = settings or load_settings()
     # Every kind of offline write, by the domain that owns it: one outbox, one engine.
-    sync_engine = SyncEngine([ConnectionKinds(), CheckinKinds()])
+    sync_engine = SyncEngine([ConnectionKinds(), CheckinKinds(), FollowupKinds()])
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -340,6 +352,9 @@ def create_app(
             CheckinController,
             DashboardController,
             AttendanceExportController,
+            DigestController,
+            UnsubscribeController,
+            FollowupController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),
@@ -360,7 +375,8 @@ def create_app(
             RecursionError: nesting_error_handler,
             Exception: internal_error_handler,
         },
-        state=State({"settings": settings}),
+        # The clock also dates "today" for follow-ups (reminders due), so tests can move it.
+        state=State({"settings": settings, "clock": clock}),
         lifespan=[lifespan],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -23,6 +23,7 @@ from api.db import create_engine, session_factory, transaction
 from api.demo.seed import ATTENDEE_EMAIL, DEMO_SLUG, ORGANIZER_EMAIL, STAFF_EMAIL, seed_demo
 from api.errors import DomainError
 from api.exports.cli import export
+from api.followups.cli import followups_command
 from api.imports.schemas import ImportReport
 from api.imports.service import import_attendees, parse_upload
 from api.migrate import upgrade_database
@@ -63,6 +64,7 @@ def main() -> None:
 
 
 main.add_command(export)
+main.add_command(followups_command)
 
 
 @main.command()

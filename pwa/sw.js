@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "9aae76fbdc7b";
+const VERSION = "30c5ae177fcc";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -32,6 +32,7 @@ const SHELL = [
   "/js/views/connections.js",
   "/js/views/contact-form.js",
   "/js/views/dashboard.js",
+  "/js/views/digest.js",
   "/js/views/event-form.js",
   "/js/views/failed-list.js",
   "/js/views/home.js",
@@ -44,6 +45,7 @@ const SHELL = [
   "/js/views/scan.js",
   "/js/views/signin.js",
   "/js/views/staff.js",
+  "/js/views/unsubscribe.js",
   "/i18n/en.json",
   "/i18n/es.json",
   "/icons/icon-192.png",

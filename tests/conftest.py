@@ -169,7 +169,9 @@ def read_outbox(outbox_dir: Path, to: str) -> list[str]:
     for path in sorted(outbox_dir.glob(f"*-{key}.eml")):
         message = message_from_bytes(path.read_bytes(), policy=email_policy)
         assert isinstance(message, EmailMessage)
-        messages.append(f"Subject: {message['Subject']}\n\n{message.get_content()}")
+        # A message with an HTML alternative (a digest) is read by its text part.
+        text = message.get_body(preferencelist=("plain",)) or message
+        messages.append(f"Subject: {message['Subject']}\n\n{text.get_content()}")
     return messages
 
 

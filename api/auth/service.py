@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import logging
 import secrets
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import msgspec
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.errors import Invalid, NotSignedIn
@@ -118,6 +120,58 @@ async def request_signin(
         link=link,
         code=code,
     )
+
+
+async def issue_signin_links(
+    session: AsyncSession,
+    settings: Settings,
+    wanted: Sequence[tuple[int, str]],
+    *,
+    valid_for: timedelta,
+    now: datetime,
+) -> list[str]:
+    """One-time sign-in links for (account id, next path) pairs, valid from `now` for
+    `valid_for` (the digest's week), inserted in one statement; in the order asked.
+
+    Redeemed like any e-mailed link (`redeem_link`); they carry no code, so an unknown random
+    one is stored in the code's place and never shown.
+    """
+    rows, links = [], []
+    for account_id, next_path in wanted:
+        token = secrets.token_urlsafe(32)  # 256 bits
+        token_hash = hash_secret(token)
+        rows.append(
+            {
+                "account_id": account_id,
+                "token_hash": token_hash,
+                "code_hash": _code_hash(settings, token_hash, secrets.token_hex(16)),
+                "next_path": next_path,
+                "created_at": now,
+                "expires_at": now + valid_for,
+                "failed_attempts": 0,
+            }
+        )
+        # After a used or expired link the sign-in page asks for a code and still goes on.
+        links.append(f"{settings.base_url}/signin?next={quote(next_path, safe='')}#t={token}")
+    if rows:
+        await session.execute(insert(SigninToken), rows)
+    return links
+
+
+async def issue_signin_link(
+    session: AsyncSession,
+    settings: Settings,
+    account_id: int,
+    next_path: str,
+    *,
+    valid_for: timedelta,
+    now: datetime,
+) -> str:
+    """One such link for one account."""
+    [link] = await issue_signin_links(
+        session, settings, [(account_id, next_path)], valid_for=valid_for, now=now
+    )
+    return link
 
 
 async def _consume(session: AsyncSession, token_id: int) -> bool:

@@ -14,6 +14,7 @@ import * as checkin from "./views/checkin.js";
 import * as connect from "./views/connect.js";
 import * as connections from "./views/connections.js";
 import * as dashboard from "./views/dashboard.js";
+import * as digest from "./views/digest.js";
 import * as eventForm from "./views/event-form.js";
 import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
@@ -25,6 +26,7 @@ import * as profile from "./views/profile.js";
 import * as scan from "./views/scan.js";
 import * as signin from "./views/signin.js";
 import * as staff from "./views/staff.js";
+import * as unsubscribe from "./views/unsubscribe.js";
 
 // [address pattern, view, needs a signed-in account]
 const ROUTES = [
@@ -47,6 +49,9 @@ const ROUTES = [
   [/^\/organize\/([a-z0-9-]+)\/staff$/, staff, true],
   [/^\/organize\/([a-z0-9-]+)\/edit$/, eventForm, true],
   [/^\/organize\/([a-z0-9-]+)\/attendance$/, attendance, true],
+  [/^\/organize\/([a-z0-9-]+)\/followups$/, digest, true],
+  // A digest's unsubscribe link works without signing in.
+  [/^\/unsubscribe\/([0-9]+-[A-Za-z0-9_-]+)$/, unsubscribe, false],
   [/^\/organize\/([a-z0-9-]+)$/, dashboard, true],
 ];
 

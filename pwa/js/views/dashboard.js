@@ -16,6 +16,7 @@ function organizerLinks(slug) {
     [`/organize/${slug}/posters`, "dashboard.link_posters"],
     [`/organize/${slug}/staff`, "dashboard.link_staff"],
     [`/organize/${slug}/attendance`, "dashboard.link_attendance"],
+    [`/organize/${slug}/followups`, "dashboard.link_digest"],
     [`/events/${slug}/checkin`, "dashboard.link_checkin"],
   ];
   const headingId = newId("screens");
