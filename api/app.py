@@ -6,17 +6,17 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response, get
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.params import FromPath
 from litestar.response import File
@@ -53,6 +53,9 @@ from api.exports.routes import AttendanceExportController
 from api.followups.operations import FollowupKinds
 from api.followups.routes import FollowupController
 from api.imports.routes import ImportController
+from api.input import HostCheck, refuse_unstorable_input
+from api.jobs import Job, run_jobs_forever
+from api.mail.worker import send_due_mail
 from api.models import utcnow
 from api.posters.routes import PosterController
 from api.profiles.routes import ProfileController
@@ -134,13 +137,19 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     code = HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "error")
     detail = exc.detail
     if exc.status_code == 413:
-        detail = (
-            "Too much in one request; send fewer operations at a time."
-            if request.url.path in RATE_LIMITED_PATHS
-            else "The upload is too large; split the file or remove unused columns."
-        )
+        if request.url.path in RATE_LIMITED_PATHS:
+            detail = "Too much in one request; send fewer operations at a time."
+        elif request.content_type[0] == "multipart/form-data":
+            detail = "The upload is too large; split the file or remove unused columns."
+        else:
+            detail = "The request is too large; send less at once."
     elif exc.status_code == 429:
-        detail = "Too many requests; wait a moment (see RateLimit-Reset) and try again."
+        retry = (exc.headers or {}).get("Retry-After")
+        detail = (
+            f"Too many requests; wait {retry} seconds (see Retry-After) and try again."
+            if retry
+            else "Too many requests; wait a moment and try again."
+        )
     elif exc.status_code == 403 and "CSRF" in str(exc.detail):
         code, detail = "csrf_failed", "The page is out of date; reload it and try again."
     # Headers the exception carries (RateLimit-*, Allow...) go with the answer.
@@ -160,6 +169,16 @@ def integrity_error_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> R
     )
 
 
+def nesting_error_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # JSON nested thousands of levels deep (no request of the app's is): refused, no traceback.
+    log.warning("refused input nested too deeply on %s %s", request.method, request.url.path)
+    return Response(
+        error_body("invalid_input", "The JSON is nested too deeply; send plain objects and lists."),
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return Response(
@@ -169,19 +188,33 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in SECURITY_HEADERS.items():
-        headers[name] = value
-    # The OpenAPI viewer pages load their own scripts; everything else is locked down.
-    if not scope["path"].startswith("/schema"):
-        headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-    path = scope["path"]
-    revalidate = path in {"/sw.js", "/", "/index.html"} or path.startswith(("/api", "/vendor"))
-    if revalidate and "cache-control" not in headers:  # a handler's own (e.g. no-store) stands
-        headers["cache-control"] = "no-cache"
+def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """The before-send hook adding the security headers, HSTS when served over https."""
+    fixed = dict(SECURITY_HEADERS)
+    if settings.base_url.startswith("https://"):
+        # A year, this host only: a browser that saw it never tries plain http here again.
+        fixed["strict-transport-security"] = "max-age=31536000"
+
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in fixed.items():
+            headers[name] = value
+        # The OpenAPI viewer pages load their own scripts; everything else is locked down.
+        if not scope["path"].startswith("/schema"):
+            headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+        path = scope["path"]
+        if "cache-control" in headers:  # a handler's own (an ETag's no-cache, a download's)
+            return
+        if path.startswith("/api"):
+            # Personal data: never kept by a browser's or a proxy's cache. The app keeps its own
+            # offline copies (pwa/sw.js), emptied at sign-out.
+            headers["cache-control"] = "private, no-store"
+        elif path in {"/sw.js", "/", "/index.html"} or path.startswith("/vendor"):
+            headers["cache-control"] = "no-cache"
+
+    return add_security_headers
 
 
 @get("/health", tags=["ops"], summary="Liveness and database check")
@@ -213,6 +246,13 @@ async def app_shell(settings: AppSettings) -> File:
         settings.pwa_dir / "index.html", content_disposition_type="inline", media_type="text/html"
     )
 
+
+# The scheduled work, run by the one runner (api.jobs) in the server and in `enlace worker`.
+# A job taking a session instead: Job("name", in_one_transaction(work), every=timedelta(...)).
+JOBS: tuple[Job, ...] = (
+    Job("mail", send_due_mail),
+    # Job("digests", in_one_transaction(queue_due_digests), every=timedelta(minutes=1)),
+)
 
 PRUNE_EVERY_SECONDS = 3600
 RATE_LIMITED_PATHS = frozenset({SYNC_PATH})
@@ -255,14 +295,22 @@ def create_app(
         gc.collect()
         gc.freeze()
         upkeep = asyncio.create_task(_prune_sync_records(app, settings))
+        # Off in tests (they run jobs themselves, with their own clock); on for `enlace serve`.
+        runner = (
+            asyncio.create_task(run_jobs_forever(app.state.sessionmaker, settings, JOBS))
+            if settings.run_jobs
+            else None
+        )
         limiter = open_limiter(settings.sync_rate_per_minute, settings.redis_url, clock)
         app.state.rate_limiter = limiter
         try:
             yield
         finally:
-            upkeep.cancel()
-            with suppress(asyncio.CancelledError):
-                await upkeep
+            for task in (upkeep, runner):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             if limiter is not None:
                 await limiter.close()
             writer = app.state.get("sync_writer")
@@ -312,6 +360,7 @@ def create_app(
             ValidationException: validation_error_handler,
             HTTPException: http_error_handler,
             IntegrityError: integrity_error_handler,
+            RecursionError: nesting_error_handler,
             Exception: internal_error_handler,
         },
         # The clock also dates "today" for follow-ups (reminders due), so tests can move it.
@@ -322,9 +371,10 @@ def create_app(
             cookie_secure=settings.cookie_secure,
             cookie_samesite="lax",
         ),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.allowed_hosts),
+        middleware=[DefineMiddleware(HostCheck, allowed=settings.allowed_hosts)],
+        before_request=refuse_unstorable_input,
         request_max_body_size=settings.max_request_bytes,
-        before_send=[add_security_headers],
+        before_send=[security_headers(settings)],
         openapi_config=OpenAPIConfig(title="Enlace", version="0.1.0", path="/schema"),
         debug=False,
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -109,6 +111,78 @@ async def _signin_link(session: AsyncSession, settings: Settings, email: str, pa
     if mail is None:
         raise click.ClickException(f"{email} is not registered for any event.")
     return f"{mail.link}  (code {mail.code[:4]} {mail.code[4:]})"
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run the jobs that are due once, then exit.")
+def worker(once: bool) -> None:
+    """Run the scheduled jobs (send queued mail, ...) without serving; stop with Ctrl-C."""
+    from api.app import JOBS
+    from api.jobs import run_due_jobs, run_jobs_forever
+    from api.models import utcnow
+
+    settings = settings_or_exit()
+
+    async def run() -> dict[str, int]:
+        engine = create_engine(settings)
+        sessionmaker = session_factory(engine)
+        try:
+            if once:
+                return await run_due_jobs(sessionmaker, settings, JOBS, utcnow())
+            # SIGTERM (systemd, docker stop) stops it as Ctrl-C does: what was sent is recorded
+            # and what was claimed but not tried goes back to the queue.
+            main_task = asyncio.current_task()
+            assert main_task is not None
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+            with suppress(asyncio.CancelledError):
+                await run_jobs_forever(sessionmaker, settings, JOBS)
+            return {}
+        finally:
+            await engine.dispose()
+
+    names = ", ".join(job.name for job in JOBS)
+    if not once:
+        console.print(f"Running jobs ({names}) every few seconds; Ctrl-C stops.")
+    try:
+        done = asyncio.run(run())
+    except KeyboardInterrupt:
+        return
+    for name, count in done.items():
+        out.print(f"{name}: {count}")
+
+
+@main.command("mail")
+def mail_command() -> None:
+    """Show the mail queue: how many messages wait, went out, failed, and the latest failures."""
+    from sqlalchemy import func
+
+    from api.models import MailMessage
+
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
+        counts = await session.execute(
+            select(MailMessage.status, func.count()).group_by(MailMessage.status)
+        )
+        failures = await session.execute(
+            select(MailMessage.to, MailMessage.last_error)
+            .where(MailMessage.status == "failed")
+            .order_by(MailMessage.id.desc())
+            .limit(20)
+        )
+        return [(s, c) for s, c in counts.all()], [(t, e) for t, e in failures.all()]
+
+    counts, failures = run_with_session(settings, work)
+    by_status = dict(counts)
+    out.print(
+        " · ".join(f"{status} {by_status.get(status, 0)}" for status in STATUSES)
+        + (f" · via SMTP {settings.smtp_host}" if settings.smtp_host else " · outbox folder")
+    )
+    for to, error in failures:
+        out.print(f"[red]failed[/] {to}: {error}")
+
+
+STATUSES = ("queued", "sending", "sent", "failed")
 
 
 @main.command()

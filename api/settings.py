@@ -49,6 +49,12 @@ class Settings(msgspec.Struct, kw_only=True):
     sync_rate_per_minute: int = 600
     # Where rate-limit counters live when several workers share them (redis://host:6379/0).
     redis_url: str = ""
+    # Whether this process runs the scheduled jobs (sending queued mail, ...) in the background.
+    # Off unless asked (tests build Settings directly); `load_settings` turns it on by default.
+    run_jobs: bool = False
+    # How long a worker's claim on a job or on a batch of mail holds: after a crash, another
+    # worker takes over once it lapses.
+    lease_seconds: int = 120
 
     @property
     def is_production(self) -> bool:
@@ -96,6 +102,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         sync_keep_days=int(env.get("ENLACE_SYNC_KEEP_DAYS", "30")),
         sync_rate_per_minute=int(env.get("ENLACE_SYNC_RATE_PER_MINUTE", "600")),
         redis_url=env.get("ENLACE_REDIS_URL", ""),
+        run_jobs=_env_bool(env.get("ENLACE_JOBS", "1")),
+        lease_seconds=int(env.get("ENLACE_LEASE_SECONDS", "120")),
     )
     return finalize(settings)
 

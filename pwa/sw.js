@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "1e4a6ed5e370";
+const VERSION = "9aae76fbdc7b";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -99,8 +99,11 @@ async function apiRead(request) {
   const cache = await caches.open(API_CACHE);
   try {
     const response = await fetch(request);
-    // Keep JSON reads for offline use; downloads (images, PDFs) are marked no-store and skipped.
-    const keep = response.ok && !/no-store/.test(response.headers.get("Cache-Control") ?? "");
+    // Keep JSON reads for offline use (the server marks personal data no-store, which binds the
+    // browser's HTTP cache; this store is the app's own, emptied at sign-out). Downloads (images,
+    // PDFs, spreadsheets) are not JSON and are not kept.
+    const type = response.headers.get("Content-Type") ?? "";
+    const keep = response.ok && type.startsWith("application/json");
     if (keep) await cache.put(request, response.clone());
     return response;
   } catch (error) {

@@ -87,6 +87,8 @@ def test_bytes_the_chosen_encoding_cannot_read_are_unreadable_encoding() -> None
 def test_an_encoding_python_does_not_know_is_refused() -> None:
     assert problem(csv_bytes("Email,Name"), encoding="klingon-8").code == "unknown_encoding"
     assert problem(csv_bytes("Email,Name"), encoding="base64").code == "unknown_encoding"
+    # A codec that exists but refuses every byte.
+    assert problem(csv_bytes("Email,Name"), encoding="undefined").code == "unknown_encoding"
 
 
 def test_utf16_from_excel_unicode_text_is_read() -> None:
@@ -179,6 +181,14 @@ def test_more_rows_than_allowed_stop_the_import_with_413() -> None:
     assert (refused.code, refused.status) == ("too_many_rows", 413)
     assert "5" in refused.detail
     assert parse_attendee_file(data, max_rows=6).total_rows == 6
+
+
+def test_a_file_of_empty_rows_is_bounded_like_attendee_rows() -> None:
+    data = csv_bytes("Email,Name", *([""] * 7), "ana@example.org,Ana")
+    refused = problem(data, max_rows=5)
+    assert (refused.code, refused.status) == ("too_many_rows", 413)
+    assert "empty rows" in refused.detail
+    assert parse_attendee_file(data, max_rows=7).total_rows == 1
 
 
 def test_a_giant_cell_is_field_too_large() -> None:

@@ -40,6 +40,7 @@ async def test_each_person_has_their_own_outbox_limit(settings: Settings) -> Non
         refused = await post_sync(pedro, tokens[LUCIA])
         assert refused.json()["code"] == "rate_limited"
         assert refused.headers["retry-after"] == "10"  # seconds until the phone may retry
+        assert "wait 10 seconds (see Retry-After)" in refused.json()["detail"]
         # Same address, another person: not counted against Pedro.
         assert (await post_sync(lucia, tokens[PEDRO])).status_code == 200
         # Other routes are not limited.

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from api.attendees.card import CardOut
+from api.input import RowId
 from api.starters.schemas import StarterOut
 
 Layout = Literal["a4", "letter", "avery-5392"]
@@ -35,7 +36,7 @@ class ScanOut(msgspec.Struct):
 class PrintRequest(msgspec.Struct, forbid_unknown_fields=True):
     layout: Layout = "a4"
     q: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    attendee_ids: Annotated[list[int], msgspec.Meta(max_length=100_000)] | None = None
+    attendee_ids: Annotated[list[RowId], msgspec.Meta(max_length=100_000)] | None = None
 
 
 class PrintJobOut(msgspec.Struct):

@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from api.connections.schemas import RowId, Scanned
+from api.connections.schemas import Scanned
+from api.input import RowId
 from api.sync.contract import Operation, OperationResult
 
 Place = RowId | Literal["entrance"]

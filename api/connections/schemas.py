@@ -13,6 +13,7 @@ from typing import Annotated
 import msgspec
 
 from api.attendees.card import CardOut
+from api.input import RowId
 from api.sync.contract import Operation, OperationResult
 
 NOTE_MAX_CHARS = 5000
@@ -24,8 +25,6 @@ NoteText = Annotated[str, msgspec.Meta(max_length=NOTE_MAX_CHARS)]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=TAG_MAX_CHARS)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 Revision = Annotated[int, msgspec.Meta(ge=0)]
-# Database ids are 32-bit on PostgreSQL: a larger one cannot name anything, and is refused here.
-RowId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
 class ScanOp(Operation, tag="scan", kw_only=True):

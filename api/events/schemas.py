@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from api.input import RowId
+
 Slug = Annotated[
     str,
     msgspec.Meta(
@@ -28,7 +30,7 @@ class SessionIn(msgspec.Struct, forbid_unknown_fields=True):
     starts_at: datetime
     ends_at: datetime
     room: Room = ""
-    id: int | None = None
+    id: RowId | None = None
     # Only the people registered for it (PUT .../sessions/{id}/registrations) may check in.
     restricted: bool = False
 

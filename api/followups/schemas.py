@@ -12,7 +12,7 @@ from typing import Literal
 import msgspec
 
 from api.attendees.card import CardOut
-from api.connections.schemas import RowId
+from api.input import RowId
 from api.starters.schemas import StarterOut
 from api.sync.contract import Operation, OperationResult
 

@@ -705,9 +705,19 @@ def _parse_rows(
     row_warnings: list[RowWarning] = []
     first_row_of: dict[str, int] = {}
     languages: dict[str, str | None] = {}  # people write the same few values over and over
-    total = 0
+    total = blank = 0
     for row, cells in rows:
         if _is_blank(cells):
+            # Bounded like attendee rows: a file of millions of empty lines kept a worker busy
+            # for 18 s reading nothing.
+            blank += 1
+            if blank > max_rows:
+                raise ImportProblem(
+                    "too_many_rows",
+                    f"The file has more than {max_rows:,} empty rows. Remove them (or export "
+                    "the attendee list again) and import the file once more.",
+                    status=413,
+                )
             continue
         total += 1
         if total > max_rows:
@@ -817,8 +827,9 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
             f"{exc.start} (line {line}) cannot be read. {advice}, or save the file again as "
             "'CSV UTF-8'.",
         ) from None
-    except LookupError:
-        # codecs.lookup also knows bytes-to-bytes codecs such as "base64", which cannot decode.
+    except (LookupError, UnicodeError):
+        # codecs.lookup also knows codecs that cannot decode text: bytes-to-bytes ones such as
+        # "base64" (LookupError), and "undefined", which refuses everything (UnicodeError).
         raise _unknown_encoding(encoding or codec) from None
     return text.removeprefix("\ufeff"), codec
 

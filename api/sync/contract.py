@@ -23,6 +23,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from api.input import field_with_nul
+
 MAX_OPERATION_BYTES = 32_000
 
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -127,7 +129,7 @@ class Reader:
         if len(encoded) > MAX_OPERATION_BYTES:
             return self._invalid(raw, op_id, "operation", "This operation is too large.")
         # PostgreSQL cannot store a NUL character, and no field of an operation needs one.
-        if b"\\u0000" in encoded and (field_name := _field_with_nul(raw)) is not None:
+        if b"\\u0000" in encoded and (field_name := field_with_nul(raw, "operation")) is not None:
             return self._invalid(raw, op_id, field_name, "Remove the NUL character (\\u0000).")
         try:
             operation: Operation = msgspec.convert(raw, self.union)
@@ -145,23 +147,3 @@ class Reader:
         kind = raw.get("kind")
         result = self.results.get(kind, UnreadableResult) if isinstance(kind, str) else None
         return (result or UnreadableResult)(id=op_id, **invalid(name, detail))
-
-
-def _field_with_nul(raw: dict[str, Any]) -> str | None:
-    """The first field holding a NUL character (in its name or anywhere in its value)."""
-
-    def has_nul(value: Any) -> bool:
-        if isinstance(value, str):
-            return "\x00" in value
-        if isinstance(value, dict):
-            return any(has_nul(k) or has_nul(v) for k, v in value.items())
-        if isinstance(value, list):
-            return any(has_nul(item) for item in value)
-        return False
-
-    for name, value in raw.items():
-        if has_nul(name):
-            return "operation"
-        if has_nul(value):
-            return name
-    return None

@@ -11,6 +11,7 @@ from litestar.params import JSONBody
 
 from api.auth.service import hash_secret
 from api.dependencies import SESSION_COOKIE, AppSettings
+from api.input import OWN_BODY_CHECKS
 from api.sync.engine import SyncEngine, SyncRequest
 from api.sync.ratelimit import Limiter
 from api.sync.schemas import author_of, sync_schemas
@@ -73,4 +74,6 @@ def sync_route(engine: SyncEngine) -> HTTPRouteHandler:
         status_code=200,
         tags=["sync"],
         summary="Apply the phone's outbox: each operation exactly once",
+        # Each operation is judged on its own (a NUL in one refuses that one, not the batch).
+        opt={OWN_BODY_CHECKS: True},
     )(sync)

@@ -63,6 +63,18 @@ export async function api(method, path, body) {
 }
 
 /**
+ * GET a list the page keeps on the phone itself, with when it was saved (my connections, my
+ * follow-ups): from the network only, never the service worker's copy, so that offline the page
+ * knows it is showing its own saved list and says so.
+ */
+export async function getKept(path) {
+  const response = await send(path, { method: "GET", headers: { accept: "application/json" }, cache: "no-store" });
+  const data = await readBody(response);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/**
  * GET `path` unless what the page holds (`etag`) is still current: answers {changed: false} on
  * 304, else {changed: true, data, etag}. The validator is sent by hand with the HTTP cache out of
  * the way ("no-store"), or the browser could turn the server's 304 into a 200 of its own copy.

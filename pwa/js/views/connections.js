@@ -1,6 +1,6 @@
 // My connections (search, tag filter, note, remove; offline, what this phone knows), who connected
 // with me (connect back), and the operations that could not sync, with their reasons.
-import { ApiError, api } from "../api.js";
+import { ApiError, api, getKept } from "../api.js";
 import { announce, h, newId } from "../dom.js";
 import { keyOf, phoneContacts, saveConnectionList, savedConnectionList } from "../outbox/contacts.js";
 import { queue } from "../outbox/queue.js";
@@ -226,7 +226,7 @@ export async function render(container, { params }) {
     let server;
     let asOf = asked;
     try {
-      server = await api("GET", `/api/events/${slug}/connections`);
+      server = await getKept(`/api/events/${slug}/connections`);
       fromPhone.hidden = true;
       saveConnectionList(slug, server, asked).catch(() => {}); // storage trouble: only offline visits miss it
     } catch (error) {
