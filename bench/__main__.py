@@ -27,6 +27,8 @@ EXPORT_SPEEDUP_TARGET = 2.0  # streamed CSV rows/s, against load-everything-then
 EXPORT_TTFB_MS_TARGET = 50
 MAIL_SPEEDUP_TARGET = 1.5  # digests/s through SMTP, against a connection and commit per message
 EXPORT_RSS_GROWTH_MB_TARGET = 16  # peak RSS at 200,000 rows against 20,000: flat, allocator noise
+FOLLOWUPS_SPEEDUP_TARGET = 5.0  # every list of an event at once, against one query per attendee
+FOLLOWUPS_SECONDS_TARGET = 10.0  # 10,000 attendees, 200,000 connections
 
 
 def run_module(module: str, *args: str) -> dict[str, object]:
@@ -205,6 +207,27 @@ def export_benchmark() -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
+def followups_benchmark() -> list[str]:
+    result: dict[str, Any] = run_module("bench.followups")
+    batch, base = result["batch"], result["baseline"]
+    checks = {
+        "follow-ups speed-up": result["speedup"] >= FOLLOWUPS_SPEEDUP_TARGET,
+        "follow-ups time": batch["seconds"] <= FOLLOWUPS_SECONDS_TARGET,
+        "follow-ups output": result["same_output"] is True,
+    }
+    print(
+        f"follow-up lists for the digest, {result['attendees']:,} attendees and "
+        f"{result['connections']:,} connections (SQLite) · followups_for_event "
+        f"{batch['seconds']} s ({batch['cpu_s']} s CPU), peak RSS {batch['peak_rss_mb']} MB · "
+        f"one query per attendee {base['seconds']} s ({base['cpu_s']} s CPU), peak RSS "
+        f"{base['peak_rss_mb']} MB · {result['speedup']}× (target ≥ {FOLLOWUPS_SPEEDUP_TARGET}×, "
+        f"≤ {FOLLOWUPS_SECONDS_TARGET} s) · same output {result['same_output']} "
+        f"{'ok' if all(checks.values()) else 'MISSED'}"
+    )
+    (RESULTS / "followups.json").write_text(json.dumps(result, indent=2))
+    return [name for name, ok in checks.items() if not ok]
+
+
 def mail_benchmark() -> list[str]:
     result: dict[str, Any] = run_module("bench.mail")
     rate, kill = result["throughput"], result["kill"]
@@ -256,6 +279,7 @@ def main() -> int:
     failures += checkin_benchmark()
     failures += dashboard_benchmark()
     failures += export_benchmark()
+    failures += followups_benchmark()
     failures += mail_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))

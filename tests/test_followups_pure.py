@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from api.exports.contacts import escape_text, fold
+import vobject
+
+from api.attendees.card import CardOut
+from api.exports.contacts import escape_text, fold, vcards
 from api.followups.drafts import Recipient, Writer, note_excerpt, thank_you
 from api.followups.reminders import PersonState, due_now, reminders_of, schedule, status_of
+from api.followups.schemas import DraftOut, EventBrief, FollowupListOut, FollowupOut
 
 ENDS = date(2026, 3, 11)
 ZONE = "Europe/Madrid"
@@ -126,3 +130,43 @@ def test_long_lines_fold_at_75_octets_without_splitting_a_character() -> None:
     assert all(len(line.encode()) <= 75 for line in lines)
     assert all(line.startswith(" ") for line in lines[1:])
     assert "".join([lines[0], *(line[1:] for line in lines[1:])]) == "NOTE:" + "ñ王" * 40
+
+
+def test_a_long_note_in_three_scripts_reads_back_whole_from_the_vcard() -> None:
+    note = (
+        "ملاحظة طويلة، مع فواصل; 以及中文的长笔记，包含分号；还有换行\n"
+        "Y una línea en español, ñandú; fin\\"
+    )
+    item = FollowupOut(
+        connection=7,
+        attendee=3,
+        card=CardOut(name="نور الهدى 王芳", organization="Núñez; Hijos, S.A.", phone="+20 1"),
+        note=note,
+        tags=["a,b", "c;d", "e\\f"],
+        first_met_at=datetime(2026, 3, 10, 23, 30, tzinfo=UTC),
+        last_met_at=datetime(2026, 3, 10, 23, 30, tzinfo=UTC),
+        scan_count=1,
+        mutual=False,
+        starter=None,
+        status="todo",
+        done_at=None,
+        snoozed_until=None,
+        reminders_off=False,
+        reminders=[],
+        draft=DraftOut("es", "s", "b", None),
+    )
+    listing = FollowupListOut(
+        event=EventBrief("congreso", "Congreso", ENDS, ZONE),
+        today=ENDS,
+        reminders_off=False,
+        digest_opted_out=False,
+        followups=[item],
+    )
+    written = vcards(listing, "en")
+    assert all(len(line) <= 75 for line in written.split(b"\r\n"))
+    card = vobject.readOne(written.decode("utf-8"))
+    assert card.fn.value == "نور الهدى 王芳"
+    assert card.org.value == ["Núñez; Hijos, S.A."]
+    assert card.categories.value == ["a,b", "c;d", "e\\f"]
+    # Met at 23:30 UTC on the 10th: already the 11th in Madrid.
+    assert card.note.value == note + "\n\nMet at Congreso on March 11, 2026."
