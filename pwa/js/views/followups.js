@@ -315,7 +315,7 @@ function fromPhoneNote(loaded) {
 
 function exportsPart(slug) {
   const base = `/api/events/${encodeURIComponent(slug)}`;
-  // File names built from parts: "connections.vcf" would read as a catalog key to the checks.
+  // File names built from parts, so no file name reads as a catalog key to the checks.
   const link = (name, type, key) => h("a", { class: "button", href: `${base}/${name}.${type}`, download: `${slug}-${name}.${type}`, t: key });
   return [
     h("p", { class: "muted", t: "followups.exports_hint" }),
