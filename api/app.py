@@ -50,6 +50,8 @@ from api.dependencies import (
 from api.errors import DomainError, NotFound, status_for
 from api.events.routes import EventController
 from api.exports.routes import AttendanceExportController
+from api.followups.operations import FollowupKinds
+from api.followups.routes import FollowupController
 from api.imports.routes import ImportController
 from api.models import utcnow
 from api.posters.routes import PosterController
@@ -237,7 +239,7 @@ def create_app(
     (seconds since the epoch) times the rate-limit windows."""
     settings = settings or load_settings()
     # Every kind of offline write, by the domain that owns it: one outbox, one engine.
-    sync_engine = SyncEngine([ConnectionKinds(), CheckinKinds()])
+    sync_engine = SyncEngine([ConnectionKinds(), CheckinKinds(), FollowupKinds()])
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -292,6 +294,7 @@ def create_app(
             CheckinController,
             DashboardController,
             AttendanceExportController,
+            FollowupController,
             create_static_files_router(
                 path="/", directories=[settings.pwa_dir], html_mode=True, name="pwa"
             ),
@@ -311,7 +314,8 @@ def create_app(
             IntegrityError: integrity_error_handler,
             Exception: internal_error_handler,
         },
-        state=State({"settings": settings}),
+        # The clock also dates "today" for follow-ups (reminders due), so tests can move it.
+        state=State({"settings": settings, "clock": clock}),
         lifespan=[lifespan],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

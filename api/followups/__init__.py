@@ -1,0 +1,1 @@
+"""Follow-ups after an event: status per person, reminders, drafted thank-yous, the list."""

@@ -1,0 +1,128 @@
+"""Reminders, status and drafts, without a database: what a person's follow-up shows on a day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from api.exports.contacts import escape_text, fold
+from api.followups.drafts import Recipient, Writer, note_excerpt, thank_you
+from api.followups.reminders import PersonState, due_now, reminders_of, schedule, status_of
+
+ENDS = date(2026, 3, 11)
+ZONE = "Europe/Madrid"
+
+
+def test_the_default_schedule_counts_days_after_the_event_ends() -> None:
+    assert [(k, d) for k, d, *_ in schedule(ENDS, PersonState())] == [
+        ("thank_you", date(2026, 3, 13)),
+        ("share", date(2026, 4, 10)),
+        ("reach_out", date(2026, 6, 9)),
+    ]
+
+
+def test_nothing_is_due_before_the_first_reminder_and_the_thank_you_is_due_on_its_day() -> None:
+    assert due_now(date(2026, 3, 12), PersonState(), ENDS, ZONE) == []
+    assert due_now(date(2026, 3, 13), PersonState(), ENDS, ZONE) == ["thank_you"]
+    assert status_of(date(2026, 3, 12), PersonState(), ENDS, ZONE) == "todo"
+
+
+def test_a_person_marked_done_is_todo_again_when_a_later_reminder_falls_due() -> None:
+    done = PersonState(done_at=datetime(2026, 3, 13, 9, 0, tzinfo=UTC))
+    assert status_of(date(2026, 4, 9), done, ENDS, ZONE) == "done"
+    assert due_now(date(2026, 4, 9), done, ENDS, ZONE) == []
+    assert status_of(date(2026, 4, 10), done, ENDS, ZONE) == "todo"
+    assert due_now(date(2026, 4, 10), done, ENDS, ZONE) == ["share"]
+
+
+def test_done_is_read_on_the_day_of_the_event_time_zone() -> None:
+    # 23:30 UTC on the 12th is already the 13th in Madrid: the thank-you due that day is done.
+    late = PersonState(done_at=datetime(2026, 3, 12, 23, 30, tzinfo=UTC))
+    assert status_of(date(2026, 3, 20), late, ENDS, ZONE) == "done"
+    early = PersonState(done_at=datetime(2026, 3, 12, 22, 30, tzinfo=UTC))
+    assert status_of(date(2026, 3, 20), early, ENDS, "UTC") == "todo"
+
+
+def test_a_snoozed_person_has_nothing_due_until_the_snooze_ends() -> None:
+    snoozed = PersonState(snoozed_until=date(2026, 3, 20))
+    assert status_of(date(2026, 3, 19), snoozed, ENDS, ZONE) == "snoozed"
+    assert due_now(date(2026, 3, 19), snoozed, ENDS, ZONE) == []
+    assert status_of(date(2026, 3, 20), snoozed, ENDS, ZONE) == "todo"
+    assert due_now(date(2026, 3, 20), snoozed, ENDS, ZONE) == ["thank_you"]
+
+
+def test_a_moved_reminder_falls_due_on_its_new_day_and_one_turned_off_never() -> None:
+    state = PersonState(reminder_dates={"thank_you": "2026-03-20", "share": None})
+    found = {r.kind: r for r in reminders_of(date(2026, 5, 1), state, ENDS, ZONE)}
+    assert (found["thank_you"].due, found["thank_you"].moved) == (date(2026, 3, 20), True)
+    assert found["share"].on is False and found["share"].due_now is False
+    assert due_now(date(2026, 3, 19), state, ENDS, ZONE) == []
+    assert due_now(date(2026, 3, 20), state, ENDS, ZONE) == ["thank_you"]
+
+
+def test_reminders_off_for_the_person_or_for_everyone_are_never_due() -> None:
+    day = date(2026, 7, 1)
+    assert due_now(day, PersonState(reminders_off=True), ENDS, ZONE) == []
+    assert due_now(day, PersonState(), ENDS, ZONE, all_off=True) == []
+    done = PersonState(done_at=datetime(2026, 3, 13, tzinfo=UTC), reminders_off=True)
+    assert status_of(day, done, ENDS, ZONE) == "done"
+
+
+WRITER = Writer(
+    name="Lucía García",
+    language="es",
+    interests=("Datos abiertos", "Cartografía"),
+    looking_for=("Financiación",),
+    can_help_with=("Python",),
+)
+
+
+def test_a_draft_refers_to_the_first_sentence_of_the_note_and_is_signed() -> None:
+    draft = thank_you(
+        "Works on flood maps. Send him the paper!", WRITER, Recipient("Pedro Ruiz"), "Congreso"
+    )
+    assert draft.language == "es"
+    assert draft.subject == "Un placer conocerte en Congreso"
+    assert "Hola, Pedro Ruiz:" in draft.body
+    assert "Works on flood maps" in draft.body and "paper" not in draft.body
+    assert draft.body.rstrip().endswith("Lucía García")
+    assert draft.to is None
+
+
+def test_a_draft_without_a_note_names_a_shared_interest_in_the_recipients_language() -> None:
+    other = Recipient(
+        "Amira", language="en", email="amira@example.org", interests=("datos abiertos",)
+    )
+    draft = thank_you("", WRITER, other, "Congreso")
+    assert draft.language == "en"
+    assert "interested in datos abiertos" in draft.body
+    assert draft.to == "amira@example.org"
+
+
+def test_a_draft_names_a_need_met_by_an_offer_or_an_offer_for_a_need() -> None:
+    offers = Recipient("Wang Fang 王芳", can_help_with=("financiación",))
+    assert "puedes ayudar con financiación" in thank_you("", WRITER, offers, "X").body
+    needs = Recipient("Wang Fang 王芳", looking_for=("python",))
+    assert "buscas python" in thank_you("", WRITER, needs, "X").body
+
+
+def test_a_draft_with_nothing_in_common_thanks_for_the_event() -> None:
+    draft = thank_you("  ", WRITER, Recipient("نور", interests=("Música",)), "Congreso Abierto")
+    assert "Gracias por nuestra conversación en Congreso Abierto." in draft.body
+    assert "Música" not in draft.body
+
+
+def test_a_long_first_sentence_is_cut_at_a_word() -> None:
+    excerpt = note_excerpt("palabra " * 40)
+    assert excerpt.endswith("…") and len(excerpt) <= 121 and "  " not in excerpt
+
+
+def test_vcard_text_escapes_commas_semicolons_backslashes_and_newlines() -> None:
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_long_lines_fold_at_75_octets_without_splitting_a_character() -> None:
+    folded = fold("NOTE:" + "ñ王" * 40)
+    lines = folded.split("\r\n")[:-1]
+    assert all(len(line.encode()) <= 75 for line in lines)
+    assert all(line.startswith(" ") for line in lines[1:])
+    assert "".join([lines[0], *(line[1:] for line in lines[1:])]) == "NOTE:" + "ñ王" * 40
