@@ -68,10 +68,10 @@ export function todayOf(list) {
  * Status and due reminders of one person as the shared rules say: snoozed while today is before
  * the snooze's day; done when no reminder (on) fell due after the day it was marked done; else to do.
  */
-function restate(person, today, zone, allOff) {
+function restate(person, today, zone) {
   const doneDay = person.done_at ? dayIn(person.done_at, zone) : null;
   const snoozed = Boolean(person.snoozed_until) && today < person.snoozed_until;
-  const live = (reminder) => reminder.on && reminder.due && !person.reminders_off && !allOff;
+  const live = (reminder) => reminder.on && reminder.due;
   for (const reminder of person.reminders) {
     reminder.due_now = Boolean(live(reminder) && reminder.due <= today && !snoozed && (!doneDay || reminder.due > doneDay));
   }
@@ -89,6 +89,11 @@ export function withWaiting(list, records) {
   const next = structuredClone(list);
   const zone = next.event.timezone;
   const pending = new Set();
+  // The server's `on` includes both switches; `own` is the reminder's own setting. Under a switch
+  // that is off it is not known, and taken as on (the default) until the server answers.
+  for (const person of next.followups) {
+    for (const reminder of person.reminders) reminder.own = reminder.on || next.reminders_off || person.reminders_off;
+  }
   for (const { op } of records) {
     if (op.event !== next.event.slug) continue;
     if (op.kind === "reminders" && (op.connection === null || op.connection === undefined)) {
@@ -101,15 +106,15 @@ export function withWaiting(list, records) {
     if (op.kind === "followup") {
       if (op.status === "done") Object.assign(person, { done_at: op.at, snoozed_until: null });
       else if (op.status === "todo") Object.assign(person, { done_at: null, snoozed_until: null });
-      else if (op.status === "snoozed") person.snoozed_until = op.until;
+      else if (op.status === "snoozed") Object.assign(person, { done_at: null, snoozed_until: op.until });
     } else if (op.kind === "reminder") {
       let reminder = person.reminders.find((candidate) => candidate.kind === op.reminder);
       if (!reminder) {
-        reminder = { kind: op.reminder, due: op.due, on: true, due_now: false, moved: true };
+        reminder = { kind: op.reminder, due: op.due, on: true, own: true, due_now: false, moved: true };
         person.reminders.push(reminder);
       }
-      if (op.due) Object.assign(reminder, { due: op.due, on: true, moved: true });
-      else reminder.on = false;
+      if (op.due) Object.assign(reminder, { due: op.due, own: true, moved: true });
+      else reminder.own = false;
     } else if (op.kind === "reminders") {
       person.reminders_off = op.off;
     } else if (op.kind === "note") {
@@ -123,7 +128,10 @@ export function withWaiting(list, records) {
   }
   const today = todayOf(next);
   next.today = today;
-  for (const person of next.followups) restate(person, today, zone, next.reminders_off);
+  for (const person of next.followups) {
+    for (const reminder of person.reminders) reminder.on = reminder.own && !person.reminders_off && !next.reminders_off;
+    restate(person, today, zone);
+  }
   return { list: next, pending };
 }
 

@@ -14,6 +14,7 @@ import { failedList } from "./failed-list.js";
 
 const SHARED_FIELDS = ["role", "interests", "looking_for", "can_help_with", "email", "phone", "links"];
 const SNOOZE_MAX_DAYS = 365;
+const REMINDER_MAX_DAYS = 3 * 365;
 // What the list shows and how, per event, kept while the app is open (back from a person keeps it).
 const choices = new Map();
 
@@ -97,6 +98,12 @@ function keepingFocus(section, draw, fallback) {
   (again ?? fallback?.())?.focus();
 }
 
+/** The days a reminder may be moved to: from the event's first day to three years after its last. */
+function reminderRange(slug, list) {
+  const event = state.me.events.find((candidate) => candidate.slug === slug);
+  return { first: event?.starts_on ?? list.event.ends_on, last: addDays(list.event.ends_on, REMINDER_MAX_DAYS) };
+}
+
 /** Every write of this screen goes through the one outbox and is shown at once. */
 async function write(slug, op, announcement) {
   await queue({ event: slug, ...op });
@@ -112,8 +119,10 @@ function statusActions(slug, person, { list = false, redraw }) {
     t: done ? "followups.mark_todo" : "followups.mark_done",
     "aria-describedby": list ? `name-${person.connection}` : undefined,
   });
+  let sent = false; // one write per tap, also on a double tap (disabling it would drop its focus)
   mark.addEventListener("click", async () => {
-    mark.disabled = true;
+    if (sent) return;
+    sent = true;
     const status = done ? "todo" : "done";
     await write(slug, { kind: "followup", connection: person.connection, status, until: null }, `followups.announce.${status}`);
     await redraw();
@@ -171,19 +180,22 @@ function snoozeForm(slug, person, { redraw, today }) {
 }
 
 /** Each reminder of one person: its date (move it), off or on; and all of theirs off or on. */
-function remindersPart(slug, person, { allOff, redraw }) {
+function remindersPart(slug, person, { allOff, redraw, range }) {
   const items = REMINDER_KINDS.map((kind) => {
-    const reminder = person.reminders.find((r) => r.kind === kind) ?? { kind, due: null, on: false, due_now: false };
+    const reminder = person.reminders.find((r) => r.kind === kind) ?? { kind, due: null, on: false, own: false, due_now: false };
     const dateId = newId("reminder-date");
     const titleId = newId("reminder-title");
-    const dateInput = h("input", { type: "date", id: dateId, value: reminder.due ?? "", "data-focus": `date-${kind}` });
-    const stateText = !reminder.on
+    const errorId = newId("reminder-error");
+    const error = h("p", { id: errorId, class: "field-error", hidden: true });
+    const dateInput = h("input", { type: "date", id: dateId, value: reminder.due ?? "", min: range.first, max: range.last, "data-focus": `date-${kind}` });
+    // Its own setting: under a switch that is off, the switch says so above.
+    const stateText = !reminder.own
       ? h("p", { t: "followups.reminder_off" })
       : reminder.due_now
         ? h("p", { class: "tag due-now", t: ["followups.reminder_due_now", { date: day(reminder.due) }] })
         : h("p", { t: ["followups.reminder_on", { date: day(reminder.due) }] });
-    const move = h("button", { type: "submit", "data-focus": `move-${kind}`, "aria-describedby": titleId, t: reminder.on ? "followups.reminder_move" : "followups.reminder_turn_on" });
-    const off = reminder.on
+    const move = h("button", { type: "submit", "data-focus": `move-${kind}`, "aria-describedby": titleId, t: reminder.own ? "followups.reminder_move" : "followups.reminder_turn_on" });
+    const off = reminder.own
       ? h("button", { type: "button", "data-focus": `off-${kind}`, "aria-describedby": titleId, t: "followups.reminder_turn_off" })
       : null;
     off?.addEventListener("click", async () => {
@@ -196,13 +208,16 @@ function remindersPart(slug, person, { allOff, redraw }) {
       h("h3", { id: titleId, t: `followups.reminder.${kind}` }),
       h("p", { class: "muted", t: `followups.reminder_hint.${kind}` }),
       stateText,
-      h("div", { class: "field" }, h("label", { for: dateId, t: "followups.reminder_date" }), dateInput),
+      h("div", { class: "field" }, h("label", { for: dateId, t: "followups.reminder_date" }), dateInput, error),
       h("div", { class: "actions actions-row" }, move, off),
     );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      if (!dateInput.value) {
+      if (!dateInput.value || dateInput.value < range.first || dateInput.value > range.last) {
         dateInput.setAttribute("aria-invalid", "true");
+        dateInput.setAttribute("aria-describedby", errorId);
+        error.hidden = false;
+        label(error, "followups.snooze_invalid", { first: day(range.first), last: day(range.last) });
         dateInput.focus();
         return;
       }
@@ -363,7 +378,7 @@ async function renderPerson(container, slug, connection, loaded, { onLeave }) {
       () =>
         remindersSection.replaceChildren(
           h("h2", { id: "reminders-title", tabindex: "-1", t: "followups.reminders_title" }),
-          ...remindersPart(slug, person, { allOff: list.reminders_off, redraw }),
+          ...remindersPart(slug, person, { allOff: list.reminders_off, redraw, range: reminderRange(slug, list) }),
         ),
       () => remindersSection.querySelector("h2"),
     );
