@@ -22,6 +22,7 @@ from tests.browser.harness import (
     open_app,
     run_axe,
     screenshot,
+    sign_in_with_code,
     wait_for_service_worker,
 )
 from tests.browser.screens import api_get
@@ -191,3 +192,11 @@ def test_the_screen_reads_in_spanish(pages: Pages) -> None:
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
     assert_fits_narrow(page)
+
+
+def test_the_digest_link_signs_in_and_lands_on_the_followups(pages: Pages) -> None:
+    page = open_app(pages.new(language="en"), FOLLOWUPS)  # signed out, as from the e-mail
+    expect(page).to_have_url(re.compile(r"/signin\?next=%2Fevents%2Fdemo%2Ffollowups$"))
+    sign_in_with_code(page, pages.server, ATTENDEE)
+    expect(page).to_have_url(re.compile(r"/events/demo/followups$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Follow-ups")

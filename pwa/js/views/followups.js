@@ -267,7 +267,7 @@ function messagePart(slug, person) {
     mail.href = `mailto:${to}?subject=${enc(subject.value)}&body=${enc(body.value)}`;
   }
   let saveTimer = null;
-  function edited_() {
+  function onEdit() {
     updateMail();
     reset.hidden = false;
     clearTimeout(saveTimer);
@@ -276,8 +276,8 @@ function messagePart(slug, person) {
       label(kept, ok ? "followups.draft_saved" : "followups.draft_not_saved");
     }, 300);
   }
-  subject.addEventListener("input", edited_);
-  body.addEventListener("input", edited_);
+  subject.addEventListener("input", onEdit);
+  body.addEventListener("input", onEdit);
   reset.addEventListener("click", () => {
     clearTimeout(saveTimer);
     dropDraft(slug, person.connection);
