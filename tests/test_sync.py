@@ -177,7 +177,10 @@ async def test_the_api_schema_describes_every_operation_kind_and_every_result(
     schema = (await client.get("/schema/openapi.json")).json()
     body = schema["components"]["schemas"]["SyncIn"]["properties"]["operations"]
     sent = {kind["properties"]["kind"]["enum"][0] for kind in body["items"]["oneOf"]}
-    assert sent == {"scan", "note", "tags", "remove", "connect_back", "checkin", "checkin_undo"}
+    assert sent == {
+        *("scan", "note", "tags", "remove", "connect_back", "checkin", "checkin_undo"),
+        *("followup", "reminder", "reminders"),
+    }
     reply = schema["components"]["schemas"]["SyncOut"]["properties"]["results"]["items"]
     answered = {
         schema["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]["properties"]["kind"][

@@ -286,7 +286,11 @@ class FollowupBatch:
         if not owner.switched_read:
             owner.switched_read = True
             for (result,) in self.group.conn.execute(SWITCHES, {"account": signer.id}):
-                if result.get("owner") == me and result.get("reason") == "updated":
+                if (
+                    result.get("owner") == me
+                    and result.get("connection") is None
+                    and result.get("reason") == "updated"
+                ):
                     when = datetime.fromisoformat(result["at"])
                     if owner.switched_at is None or when > owner.switched_at:
                         owner.switched_at = when
