@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "30c5ae177fcc";
+const VERSION = "75658955ae1e";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -17,6 +17,7 @@ const SHELL = [
   "/js/i18n.js",
   "/js/outbox/contacts.js",
   "/js/outbox/directory.js",
+  "/js/outbox/followups.js",
   "/js/outbox/queue.js",
   "/js/outbox/stafflist.js",
   "/js/outbox/storage.js",
@@ -35,6 +36,7 @@ const SHELL = [
   "/js/views/digest.js",
   "/js/views/event-form.js",
   "/js/views/failed-list.js",
+  "/js/views/followups.js",
   "/js/views/home.js",
   "/js/views/import.js",
   "/js/views/not-found.js",

@@ -4,6 +4,7 @@ import { announce, announceError, h } from "./dom.js";
 import { applyLanguage, label, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
 import { REFRESH_MS, refreshDirectories } from "./outbox/directory.js";
 import { resume, startOutbox } from "./outbox/queue.js";
+import { FOLLOWUP_KINDS, forgetDrafts } from "./outbox/followups.js";
 import { forgetStaffLists } from "./outbox/stafflist.js";
 import { outboxEvents } from "./outbox/storage.js";
 import { state } from "./state.js";
@@ -16,6 +17,7 @@ import * as connections from "./views/connections.js";
 import * as dashboard from "./views/dashboard.js";
 import * as digest from "./views/digest.js";
 import * as eventForm from "./views/event-form.js";
+import * as followups from "./views/followups.js";
 import * as home from "./views/home.js";
 import * as importer from "./views/import.js";
 import * as notFound from "./views/not-found.js";
@@ -38,6 +40,8 @@ const ROUTES = [
   [/^\/events\/([a-z0-9-]+)\/scan$/, scan, true],
   [/^\/events\/([a-z0-9-]+)\/connections$/, connections, true],
   [/^\/events\/([a-z0-9-]+)\/checkin$/, checkin, true],
+  // The digest e-mail's link lands here after sign-in.
+  [/^\/events\/([a-z0-9-]+)\/followups(?:\/(\d+))?\/?$/, followups, true],
   // A room's poster: its QR is upper case too.
   [/^\/[rR]\/([0-9A-Za-z-]+)\/?$/, poster, true],
   // A badge's QR URL is upper case (compact QR mode); typed links may be lower case.
@@ -134,7 +138,8 @@ async function render({ focus = true } = {}) {
   main.removeAttribute("aria-busy");
   currentView = handle;
   updateTitle(container);
-  if (focus) container.querySelector("h1")?.focus();
+  // A view may name where focus belongs (back from a person: their card), else the heading.
+  if (focus) (handle?.focusTarget?.() ?? container.querySelector("h1"))?.focus();
 }
 
 function interceptLinks(event) {
@@ -186,6 +191,8 @@ async function signOut() {
   state.me = null;
   // A check-in phone's staff lists name everyone: they go with the session.
   if (account) await forgetStaffLists(account).catch(() => {});
+  // Drafted messages quote private notes: they go with the session too.
+  if (account) forgetDrafts(account);
   // Cached API answers hold this person's data; they must not outlive the session.
   if ("caches" in window) {
     for (const name of await caches.keys()) if (name.startsWith("enlace-api")) await caches.delete(name);
@@ -234,9 +241,11 @@ function watchOutbox() {
       link.href = `/signin?next=${encodeURIComponent(window.location.pathname)}`;
     } else if (slug) {
       label(link, "sync.see_failed");
-      // Staff find their refused check-ins on the check-in screen; everything else with connections.
+      // Staff find their refused check-ins on the check-in screen, follow-up changes are on the
+      // follow-ups screen, everything else with connections.
       const staffWrite = failed[0].op.kind.startsWith("checkin") && !failed[0].op.poster;
-      link.href = `/events/${slug}/${staffWrite ? "checkin" : "connections"}`;
+      const screen = staffWrite ? "checkin" : FOLLOWUP_KINDS.includes(failed[0].op.kind) ? "followups" : "connections";
+      link.href = `/events/${slug}/${screen}`;
     }
   });
 }

@@ -15,7 +15,7 @@ PWA = Path(__file__).resolve().parents[2] / "pwa"
 CATALOG_KEY = re.compile(
     r"""["'`]((?:app|update|language|signout|signin|home|role|field|terms|profile|event|form|"""
     r"""import|importfield|importcode|notfound|failure|error|hint|badge|connect|connections|sync|outcome|print|scan|"""
-    r"""dashboard|attendance_export|checkin|poster|posters|staff)"""
+    r"""dashboard|attendance_export|checkin|poster|posters|staff|followups)"""
     r"""\.[a-z0-9_.]+)["'`]"""
 )
 

@@ -278,7 +278,12 @@ export async function render(container, { params }) {
   mine.append(mineTitle, fromPhone, form, results);
   container.append(
     h("h1", { tabindex: "-1", t: "connections.title" }),
-    h("p", {}, h("a", { href: `/events/${slug}/scan`, class: "button", t: "scan.link" })),
+    h(
+      "div",
+      { class: "card-actions" },
+      h("a", { href: `/events/${slug}/scan`, class: "button", t: "scan.link" }),
+      h("a", { href: `/events/${slug}/followups`, class: "button", t: "followups.link" }),
+    ),
     failed.el,
     mine,
     theirs,

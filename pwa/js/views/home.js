@@ -11,6 +11,7 @@ function eventCard(event) {
       h("a", { class: "button primary", href: `/events/${event.slug}/scan`, t: "scan.link" }),
       h("a", { class: "button primary", href: `/events/${event.slug}/badge`, t: "home.badge_link" }),
       h("a", { class: "button", href: `/events/${event.slug}/connections`, t: "connections.link" }),
+      h("a", { class: "button", href: `/events/${event.slug}/followups`, t: "followups.link" }),
       h("a", {
         class: "button",
         href: `/events/${event.slug}/profile`,
