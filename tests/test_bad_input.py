@@ -153,3 +153,26 @@ async def test_served_over_https_browsers_are_told_to_stay_on_https(
 
 async def test_served_over_plain_http_no_hsts_is_sent(client: AsyncTestClient[Any]) -> None:
     assert "strict-transport-security" not in (await client.get("/health")).headers
+
+
+@pytest.mark.parametrize("token", ["%C2%B2-abc", "1-%C3%A9", "-", "12345678901234-x"])
+async def test_a_forged_unsubscribe_token_is_unknown_not_a_crash(
+    client: AsyncTestClient[Any], settings: Settings, token: str
+) -> None:
+    read = await client.get(f"/api/unsubscribe/{token}")
+    assert read.status_code == 404
+    used = await client.post(
+        f"/api/unsubscribe/{token}",
+        content=b"List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert used.status_code == 404
+
+
+async def test_a_digest_time_at_the_calendars_edge_is_refused_naming_the_field(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    await organizer_of_demo(client, settings)
+    response = await client.put("/api/events/demo/digest", json={"local_time": "0001-01-01T00:30"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "local_time"

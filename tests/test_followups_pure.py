@@ -39,11 +39,20 @@ def test_a_person_marked_done_is_todo_again_when_a_later_reminder_falls_due() ->
 
 
 def test_done_is_read_on_the_day_of_the_event_time_zone() -> None:
-    # 23:30 UTC on the 12th is already the 13th in Madrid: the thank-you due that day is done.
-    late = PersonState(done_at=datetime(2026, 3, 12, 23, 30, tzinfo=UTC))
-    assert status_of(date(2026, 3, 20), late, ENDS, ZONE) == "done"
-    early = PersonState(done_at=datetime(2026, 3, 12, 22, 30, tzinfo=UTC))
-    assert status_of(date(2026, 3, 20), early, ENDS, "UTC") == "todo"
+    # 22:30 UTC on 9 April is already the 10th in Madrid: the "share" reminder due that day is
+    # done; read in UTC it was marked the day before, and the reminder reopens the person.
+    marked = PersonState(done_at=datetime(2026, 4, 9, 22, 30, tzinfo=UTC))
+    assert status_of(date(2026, 4, 20), marked, ENDS, ZONE) == "done"
+    assert status_of(date(2026, 4, 20), marked, ENDS, "UTC") == "todo"
+
+
+def test_a_person_thanked_before_the_thank_you_falls_due_stays_done() -> None:
+    # Marked done the evening the event ended: the thank-you (a deadline) is met, not reopened.
+    thanked = PersonState(done_at=datetime(2026, 3, 11, 20, 0, tzinfo=UTC))
+    assert status_of(date(2026, 3, 13), thanked, ENDS, ZONE) == "done"
+    assert due_now(date(2026, 3, 13), thanked, ENDS, ZONE) == []
+    assert status_of(date(2026, 4, 10), thanked, ENDS, ZONE) == "todo"
+    assert due_now(date(2026, 4, 10), thanked, ENDS, ZONE) == ["share"]
 
 
 def test_a_snoozed_person_has_nothing_due_until_the_snooze_ends() -> None:

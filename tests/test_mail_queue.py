@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -173,6 +174,8 @@ async def test_a_queued_message_goes_out_by_smtp_with_text_html_and_its_headers(
     row = await stored(settings, "digest:1:2")
     assert message["Message-ID"] == row.message_id
     assert (row.status, row.sent_at, row.attempts) == ("sent", NOW, 1)
+    # Once out, its body (a digest's notes and sign-in link) is not kept in the queue.
+    assert (row.text, row.html) == ("", "")
     assert await counts(settings, event_id) == {"queued": 0, "sent": 1, "failed": 0}
 
 
@@ -252,13 +255,20 @@ async def test_a_message_that_keeps_meeting_4xx_is_given_up_after_its_last_try(
     assert smtp.messages == []
 
 
-async def test_without_smtp_queued_mail_goes_to_the_outbox_folder(settings: Settings) -> None:
-    await queue(settings, "digest:1:9", to="ana@example.org", html="<p>Hola</p>")
-    assert (await send(settings, NOW)).sent == 1
+async def test_without_smtp_queued_mail_goes_to_the_outbox_folder_and_not_to_the_log(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    note = "Nota privada: hablar de su nuevo trabajo"
+    await queue(settings, "digest:1:9", to="ana@example.org", text=note, html=f"<p>{note}</p>")
+    with caplog.at_level(logging.INFO):
+        assert (await send(settings, NOW)).sent == 1
     [message] = outbox_files(settings.outbox_dir)
     assert message["To"] == "ana@example.org"
     assert message["Subject"] == "Tus contactos de la Jornada Ñandú"
     assert message["Message-ID"] == (await stored(settings, "digest:1:9")).message_id
+    # The log names the message; its body (notes, a sign-in link) stays in the .eml file.
+    assert "ana@example.org" in caplog.text
+    assert "Nota privada" not in caplog.text
 
 
 async def test_a_message_claimed_by_a_worker_that_died_is_sent_again_with_its_message_id(
@@ -330,6 +340,41 @@ async def test_a_worker_stopped_mid_run_records_what_it_sent_and_hands_back_the_
     assert [row.status for row in rows] == ["sent", "sending", "queued", "queued", "queued"]
     assert [row.attempts for row in rows] == [1, 1, 0, 0, 0]
     assert all(row.next_attempt_at == NOW for row in rows[2:])
+
+
+class SlowServer(MailServer):
+    """Takes every message, a quarter of a second each."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(0.25)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_a_run_past_its_time_hands_back_what_it_has_not_sent_before_its_claims_lapse(
+    settings: Settings,
+) -> None:
+    port = free_port()
+    handler = SlowServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", port
+    try:
+        for i in range(8):
+            await queue(settings, f"digest:1:{300 + i}", to=f"person{i}@example.org")
+        engine = create_engine(settings)
+        try:
+            done = await send_due(session_factory(engine), settings, NOW, budget_seconds=0.6)
+        finally:
+            await engine.dispose()
+    finally:
+        controller.stop()
+    rows = [await stored(settings, f"digest:1:{300 + i}") for i in range(8)]
+    sent = [row for row in rows if row.status == "sent"]
+    # Stopped between messages, not at the end of the batch: the rest is queued again at once,
+    # its attempt not counted, and nothing is left claimed for another worker to send again.
+    assert 1 <= done.sent == len(sent) == len(handler.messages) < 8
+    assert all((row.status, row.attempts) == ("queued", 0) for row in rows if row not in sent)
+    assert all(row.next_attempt_at == NOW for row in rows if row not in sent)
 
 
 @pytest.mark.parametrize(

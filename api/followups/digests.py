@@ -226,13 +226,14 @@ def parse_local_time(value: str, timezone: str) -> datetime:
     """A local date-time typed in the event's zone, as UTC; Invalid names the field."""
     try:
         local = datetime.fromisoformat(value)
-    except ValueError as exc:
+        # The calendar's very edges (year 1, year 9999) overflow once moved to UTC.
+        return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise Invalid(
             "local_time: write a date and time as YYYY-MM-DDTHH:MM.",
             code="invalid_digest_time",
             field="local_time",
         ) from exc
-    return local.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 async def set_digest_time(

@@ -19,6 +19,9 @@ ReminderKind = Literal["thank_you", "share", "reach_out"]
 Status = Literal["todo", "done", "snoozed"]
 KINDS: tuple[ReminderKind, ...] = ("thank_you", "share", "reach_out")
 DEFAULT_DAYS: dict[str, int] = {"thank_you": 2, "share": 30, "reach_out": 90}
+# The thank-you is a deadline ("within two days"): a person marked done at any time has been
+# thanked, so it never makes them "to do" again; the later reminders do.
+SETTLED_BY_DONE = frozenset({"thank_you"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +81,14 @@ def status_of(
     today: date, state: PersonState, ends_on: date, timezone: str, all_off: bool = False
 ) -> Status:
     """snoozed before the snooze ends; done unless a reminder that is on fell due after the day
-    it was marked done; else todo."""
+    it was marked done (the thank-you never does: see `SETTLED_BY_DONE`); else todo."""
     if state.snoozed_until is not None and today < state.snoozed_until:
         return "snoozed"
     done = done_day(state, timezone)
     if done is None:
         return "todo"
-    for _, due, on, _ in schedule(ends_on, state, all_off):
-        if on and done < due <= today:
+    for kind, due, on, _ in schedule(ends_on, state, all_off):
+        if on and done < due <= today and kind not in SETTLED_BY_DONE:
             return "todo"
     return "done"
 
@@ -94,7 +97,7 @@ def reminders_of(
     today: date, state: PersonState, ends_on: date, timezone: str, all_off: bool = False
 ) -> list[Reminder]:
     """Each reminder of one person, with whether it is due now: on, due by today, not snoozed,
-    and due after the day the person was marked done."""
+    and due after the day the person was marked done (the thank-you: not marked done at all)."""
     snoozed = state.snoozed_until is not None and today < state.snoozed_until
     done = done_day(state, timezone)
     return [
@@ -103,7 +106,10 @@ def reminders_of(
             due,
             on,
             moved,
-            on and due <= today and not snoozed and (done is None or due > done),
+            on
+            and due <= today
+            and not snoozed
+            and (done is None or (due > done and kind not in SETTLED_BY_DONE)),
         )
         for kind, due, on, moved in schedule(ends_on, state, all_off)
     ]

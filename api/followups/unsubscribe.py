@@ -38,7 +38,11 @@ def unsubscribe_token(settings: Settings, account_id: int) -> str:
 def account_id_for_token(settings: Settings, token: str) -> int | None:
     """The account a token was made for, or None when it was not made with this secret key."""
     raw_id, _, mac = token.partition("-")
-    if not raw_id.isdigit() or len(raw_id) > 12 or not mac:
+    # ASCII only: "²".isdigit() is true but int() refuses it, and compare_digest refuses
+    # non-ASCII text; a forged token is answered like an unknown one, never a 500.
+    if not (raw_id.isascii() and raw_id.isdigit()) or len(raw_id) > 12:
+        return None
+    if not mac or not mac.isascii():
         return None
     account_id = int(raw_id)
     return account_id if hmac.compare_digest(mac, _mac(settings, account_id)) else None

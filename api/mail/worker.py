@@ -145,7 +145,16 @@ class SentRecorder:
     async def _write(self) -> None:
         while self.pending:
             ids, self.pending = self.pending, []
-            await _record(self.sessionmaker, ids, status="sent", sent_at=self.now, last_error="")
+            # Once out, the body is not kept: a digest holds private notes and a sign-in link.
+            await _record(
+                self.sessionmaker,
+                ids,
+                status="sent",
+                sent_at=self.now,
+                last_error="",
+                text="",
+                html="",
+            )
 
     async def flush(self) -> None:
         """Wait until every message sent so far is recorded (re-raising a failed write)."""
@@ -177,7 +186,8 @@ async def send_due(
     budget_seconds: float | None = None,
 ) -> Delivered:
     """Send the messages due at `now`, batch after batch, for at most `budget_seconds` of wall
-    time (a quarter of the lease by default, so no claim lapses while its worker lives)."""
+    time (a quarter of the lease by default), checked before each message: what is left goes
+    back to the queue, so no claim lapses while its worker is still sending it."""
     lease = timedelta(seconds=settings.lease_seconds)
     budget = settings.lease_seconds / 4 if budget_seconds is None else budget_seconds
     started = time.monotonic()
@@ -192,6 +202,13 @@ async def send_due(
                 if not untried:
                     break
                 while untried:
+                    if time.monotonic() - started >= budget:
+                        # Checked before each message, not each batch: a slow server must not
+                        # keep this run sending past its claims' lease, when another worker
+                        # may claim the same messages and send them again.
+                        await _hand_back(sessionmaker, untried, now)
+                        untried = []
+                        return done
                     message = untried.pop(0)
                     try:
                         await sender.deliver(
@@ -214,6 +231,8 @@ async def send_due(
                                 [message.id],
                                 status="failed",
                                 last_error=failure.reason,
+                                text="",
+                                html="",
                             )
                         else:
                             done.retried += 1

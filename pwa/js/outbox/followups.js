@@ -58,6 +58,9 @@ export function addDays(day, days) {
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
 
+// The thank-you is a deadline ("within two days"): whenever the person was marked done, it is met.
+const SETTLED_BY_DONE = new Set(["thank_you"]);
+
 /** Today in the event's zone: the phone's clock, never behind the server's last word. */
 export function todayOf(list) {
   const here = dayIn(new Date().toISOString(), list.event.timezone);
@@ -65,18 +68,20 @@ export function todayOf(list) {
 }
 
 /**
- * Status and due reminders of one person as the shared rules say: snoozed while today is before
- * the snooze's day; done when no reminder (on) fell due after the day it was marked done; else to do.
+ * Status and due reminders of one person as the shared rules say (api/followups/reminders.py):
+ * snoozed while today is before the snooze's day; done when no reminder (on) fell due after the
+ * day it was marked done, the thank-you being settled by any done mark; else to do.
  */
 function restate(person, today, zone) {
   const doneDay = person.done_at ? dayIn(person.done_at, zone) : null;
   const snoozed = Boolean(person.snoozed_until) && today < person.snoozed_until;
   const live = (reminder) => reminder.on && reminder.due;
+  const reopens = (reminder) => !doneDay || (reminder.due > doneDay && !SETTLED_BY_DONE.has(reminder.kind));
   for (const reminder of person.reminders) {
-    reminder.due_now = Boolean(live(reminder) && reminder.due <= today && !snoozed && (!doneDay || reminder.due > doneDay));
+    reminder.due_now = Boolean(live(reminder) && reminder.due <= today && !snoozed && reopens(reminder));
   }
   if (snoozed) person.status = "snoozed";
-  else if (doneDay && !person.reminders.some((r) => live(r) && r.due > doneDay && r.due <= today)) person.status = "done";
+  else if (doneDay && !person.reminders.some((r) => live(r) && reopens(r) && r.due <= today)) person.status = "done";
   else person.status = "todo";
 }
 
