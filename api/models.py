@@ -438,7 +438,8 @@ class Followup(Base):
 
     A row exists once the owner changed something; without one a connection is "to do" with
     the default reminders (see `api.followups.reminders`). `changed_at` is the phone time of
-    the last operation applied, so an older operation synced late does not undo a newer one.
+    the last operation applied; `changed_parts` dates each part, so an older operation synced
+    late does not undo a newer change of the same part.
     """
 
     __tablename__ = "followups"
@@ -455,6 +456,10 @@ class Followup(Base):
     # date moves that reminder, null turns it off; kinds not named keep the default schedule.
     reminder_dates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     changed_at: Mapped[datetime]
+    # When each part was last changed (phone time, ISO): "status" (done, snooze), "off" (this
+    # person's reminders), and each reminder kind. A late operation is stale only against a
+    # newer change of the same part: a "done" made before another phone moved a reminder stands.
+    changed_parts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
 class MailMessage(Base):

@@ -180,6 +180,7 @@ async def prepare(data_dir: Path) -> None:
                         "reminders_off": False,
                         "reminder_dates": {"thank_you": "2026-03-20"} if j % 3 == 0 else {},
                         "changed_at": MET + timedelta(days=3),
+                        "changed_parts": {"status": (MET + timedelta(days=3)).isoformat()},
                     }
                     for j, cid in enumerate(ids[::10])
                 ],

@@ -318,6 +318,37 @@ async def test_an_older_operation_synced_late_does_not_undo_a_newer_one(
         assert by_name(await followups(client))["王芳"]["status"] == "done"
 
 
+async def test_a_late_done_stands_against_a_newer_change_of_another_part(
+    settings: Settings,
+) -> None:
+    tokens = await congress(settings)
+    async with signed_in_client(settings, LUCIA, clock_at("2026-03-20")) as client:
+        ids = await met_everyone(client, tokens)
+        # Another phone moved a reminder at 09:05; this phone's "done" of 09:00 syncs after it.
+        moved = fop(
+            "reminder",
+            datetime(2026, 3, 13, 9, 5, tzinfo=UTC),
+            connection=ids[WANG],
+            reminder="share",
+            due="2026-04-20",
+        )
+        done = fop(
+            "followup", datetime(2026, 3, 13, 9, 0, tzinfo=UTC), connection=ids[WANG], status="done"
+        )
+        first, late = await sync(client, moved, done)
+        assert (first["reason"], late["reason"]) == ("updated", "updated")
+        wang = by_name(await followups(client))["王芳"]
+        assert wang["status"] == "done"
+        assert {r["kind"]: r["due"] for r in wang["reminders"]}["share"] == "2026-04-20"
+        # The same part changed later still wins: an older "to do" is stale.
+        older = fop(
+            "followup", datetime(2026, 3, 13, 8, 0, tzinfo=UTC), connection=ids[WANG], status="todo"
+        )
+        [stale] = await sync(client, older)
+        assert stale["reason"] == "stale"
+        assert by_name(await followups(client))["王芳"]["status"] == "done"
+
+
 async def test_someone_elses_connection_is_refused(settings: Settings) -> None:
     tokens = await congress(settings)
     async with signed_in_client(settings, LUCIA) as client:

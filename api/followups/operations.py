@@ -53,6 +53,7 @@ FOLLOWUP_COLUMNS = [
     "reminders_off",
     "reminder_dates",
     "changed_at",
+    "changed_parts",
 ]
 
 
@@ -91,6 +92,8 @@ class Tracked:
     dates: Dates
     state: PersonState = field(default_factory=PersonState)
     changed_at: datetime | None = None
+    # When each part was last changed (see Followup.changed_parts).
+    changed_parts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -123,6 +126,7 @@ TRACKED = (
         Followup.reminders_off,
         Followup.reminder_dates,
         Followup.changed_at,
+        Followup.changed_parts,
     )
     .join(Event, Event.id == Connection.event_id)
     .join(Attendee, Attendee.id == Connection.owner_id)
@@ -221,6 +225,7 @@ class FollowupBatch:
                 if row[11] is not None:  # a followups row exists
                     tracked.state = PersonState(row[7], row[8], bool(row[9]), row[10] or {})
                     tracked.changed_at = row[11]
+                    tracked.changed_parts = dict(row[12] or {})
                 self.tracked[tracked.id] = tracked
                 self.owners.setdefault(tracked.owner_id, Owner(tracked.owner_id, dates, row[6]))
         owners -= set(self.owners)
@@ -250,6 +255,7 @@ class FollowupBatch:
                     return Plan(invalid("until", detail))
             done = at if op.status == "done" else None
             state = replace(state, done_at=done, snoozed_until=op.until)
+            part = "status"
         elif isinstance(op, ReminderOp):
             if op.due is not None and not (
                 tracked.dates.starts_on <= op.due <= tracked.dates.ends_on + REMINDER_MAX
@@ -262,22 +268,29 @@ class FollowupBatch:
             moved = dict(state.reminder_dates)
             moved[op.reminder] = None if op.due is None else op.due.isoformat()
             state = replace(state, reminder_dates=moved)
+            part = op.reminder
         else:
             state = replace(state, reminders_off=op.off)
+            part = "off"
         ids = {"connection": tracked.id, "owner": me}
-        if tracked.changed_at is not None and at < tracked.changed_at:
+        # Last writer wins per part: a late "done" stands against a newer reminder move.
+        last = tracked.changed_parts.get(part)
+        if last is not None and at < datetime.fromisoformat(last):
             return Plan(applied("stale", **ids))
+        parts = {**tracked.changed_parts, part: at.isoformat()}
+        latest = at if tracked.changed_at is None else max(at, tracked.changed_at)
         params = {
             "connection_id": tracked.id,
             "done_at": state.done_at,
             "snoozed_until": state.snoozed_until,
             "reminders_off": state.reminders_off,
             "reminder_dates": dict(state.reminder_dates),
-            "changed_at": at,
+            "changed_at": latest,
+            "changed_parts": parts,
         }
 
         def saved(_: Sequence[Any] | None) -> None:
-            tracked.state, tracked.changed_at = state, at
+            tracked.state, tracked.changed_at, tracked.changed_parts = state, latest, parts
 
         return Plan(applied("updated", **ids), "followup", params, saved)
 

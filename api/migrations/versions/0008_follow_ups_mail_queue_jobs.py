@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("reminders_off", sa.Boolean(), nullable=False),
         sa.Column("reminder_dates", sa.JSON(), nullable=False),
         sa.Column("changed_at", api.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("changed_parts", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["connection_id"],
             ["connections.id"],
