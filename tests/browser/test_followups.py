@@ -112,6 +112,13 @@ def test_the_list_shows_each_person_with_their_note_and_a_draft_edit_is_kept(
     assert focused == person["name"]
     assert_fits_narrow(page)
 
+    # My own digest, with my note in it: shown to me only (the organizer's uses made-up people).
+    page.get_by_text("See my e-mail as it would go out now").click()
+    expect(page.get_by_text(re.compile(r"^Subject: "))).to_be_visible()
+    expect(page.locator("pre.digest-text")).to_contain_text(f"Wants to try the {word} in January")
+    violations = run_axe(page)
+    assert not violations, describe_violations(violations)
+
 
 def test_done_and_snooze_made_offline_show_at_once_and_sync_exactly_once(
     pages: Pages, database_url: str, tmp_path: Path

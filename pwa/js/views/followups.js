@@ -2,7 +2,7 @@
 // reminders first), and for one person the drafted message to edit and send from my own apps.
 // Status and reminder changes are outbox writes shown at once (waiting to sync); the list is kept
 // on the phone for offline visits; drafts I edit stay on this phone. Enlace never sends them.
-import { ApiError } from "../api.js";
+import { ApiError, api } from "../api.js";
 import { announce, h, newId } from "../dom.js";
 import { label } from "../i18n.js";
 import { FOLLOWUP_KINDS, REMINDER_KINDS, addDays, dropDraft, editedDraft, keepDraft, loadFollowups, withWaiting } from "../outbox/followups.js";
@@ -344,6 +344,30 @@ function exportsPart(slug) {
   ];
 }
 
+/**
+ * My own follow-up e-mail as it would go out now (with my notes: shown to me only), opened on
+ * demand in the language on screen. The organizer's preview uses made-up people.
+ */
+function myDigestPart(slug) {
+  const shown = h("div", { class: "stack", "aria-live": "polite" });
+  const details = h("details", {}, h("summary", { t: "followups.digest_summary" }), shown);
+  details.addEventListener("toggle", async () => {
+    if (!details.open) return;
+    shown.replaceChildren(h("p", { class: "muted", t: "followups.digest_loading" }));
+    try {
+      const mine = await api("GET", `/api/events/${encodeURIComponent(slug)}/digest/mine?language=${state.language}`);
+      shown.replaceChildren(
+        h("p", { t: ["followups.digest_subject", { subject: mine.subject }] }),
+        h("pre", { class: "digest-text", text: mine.text }),
+      );
+    } catch (error) {
+      const key = error.code === "offline" ? "followups.digest_offline" : "followups.digest_failed";
+      shown.replaceChildren(h("p", { class: "message", t: key }));
+    }
+  });
+  return [h("p", { class: "muted", t: "followups.digest_hint" }), details];
+}
+
 async function renderPerson(container, slug, connection, loaded, { onLeave }) {
   const waiting = async () => withWaiting(loaded.list, await waitingWrites());
   let { list, pending } = await waiting();
@@ -549,6 +573,7 @@ async function renderList(container, slug, loaded, { onLeave }) {
     h("section", { class: "stack", "aria-labelledby": "people-title" }, peopleTitle, controls, results),
     h("section", { class: "stack", "aria-labelledby": "all-reminders-title" }, h("h2", { id: "all-reminders-title", t: "followups.reminders_title" }), allSwitch),
     h("section", { class: "stack", "aria-labelledby": "exports-title" }, h("h2", { id: "exports-title", t: "followups.exports_title" }), ...exportsPart(slug)),
+    h("section", { class: "stack", "aria-labelledby": "my-digest-title" }, h("h2", { id: "my-digest-title", t: "followups.digest_title" }), ...myDigestPart(slug)),
     ].filter(Boolean),
   );
   // Back from a person: focus returns to them in the list.
