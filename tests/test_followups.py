@@ -158,8 +158,8 @@ async def test_the_list_shows_note_tags_shared_card_starter_status_reminders_and
     draft = pedro["draft"]
     assert (draft["language"], draft["to"]) == ("en", PEDRO)
     assert draft["subject"] == "Great to meet you at Congreso Abierto"
-    assert "Trabaja en mapas de inundación; quiere datos, abiertos" in draft["body"]
-    assert "artículo" not in draft["body"]
+    # My private note is never put in a message to the person it is about.
+    assert "Trabaja en mapas" not in draft["body"] and "artículo" not in draft["body"]
     assert draft["body"].rstrip().endswith("Lucía Núñez")
 
 

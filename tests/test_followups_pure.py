@@ -8,7 +8,7 @@ import vobject
 
 from api.attendees.card import CardOut
 from api.exports.contacts import escape_text, fold, vcards
-from api.followups.drafts import Recipient, Writer, note_excerpt, thank_you
+from api.followups.drafts import Recipient, Writer, thank_you
 from api.followups.reminders import PersonState, due_now, reminders_of, schedule, status_of
 from api.followups.schemas import DraftOut, EventBrief, FollowupListOut, FollowupOut
 
@@ -89,23 +89,20 @@ WRITER = Writer(
 )
 
 
-def test_a_draft_refers_to_the_first_sentence_of_the_note_and_is_signed() -> None:
-    draft = thank_you(
-        "Works on flood maps. Send him the paper!", WRITER, Recipient("Pedro Ruiz"), "Congreso"
-    )
+def test_a_draft_is_greeted_signed_and_addressed_only_to_a_shared_e_mail() -> None:
+    draft = thank_you(WRITER, Recipient("Pedro Ruiz"), "Congreso")
     assert draft.language == "es"
     assert draft.subject == "Un placer conocerte en Congreso"
     assert "Hola, Pedro Ruiz:" in draft.body
-    assert "Works on flood maps" in draft.body and "paper" not in draft.body
     assert draft.body.rstrip().endswith("Lucía García")
     assert draft.to is None
 
 
-def test_a_draft_without_a_note_names_a_shared_interest_in_the_recipients_language() -> None:
+def test_a_draft_names_a_shared_interest_in_the_recipients_language() -> None:
     other = Recipient(
         "Amira", language="en", email="amira@example.org", interests=("datos abiertos",)
     )
-    draft = thank_you("", WRITER, other, "Congreso")
+    draft = thank_you(WRITER, other, "Congreso")
     assert draft.language == "en"
     assert "interested in datos abiertos" in draft.body
     assert draft.to == "amira@example.org"
@@ -113,20 +110,15 @@ def test_a_draft_without_a_note_names_a_shared_interest_in_the_recipients_langua
 
 def test_a_draft_names_a_need_met_by_an_offer_or_an_offer_for_a_need() -> None:
     offers = Recipient("Wang Fang 王芳", can_help_with=("financiación",))
-    assert "puedes ayudar con financiación" in thank_you("", WRITER, offers, "X").body
+    assert "puedes ayudar con financiación" in thank_you(WRITER, offers, "X").body
     needs = Recipient("Wang Fang 王芳", looking_for=("python",))
-    assert "buscas python" in thank_you("", WRITER, needs, "X").body
+    assert "buscas python" in thank_you(WRITER, needs, "X").body
 
 
 def test_a_draft_with_nothing_in_common_thanks_for_the_event() -> None:
-    draft = thank_you("  ", WRITER, Recipient("نور", interests=("Música",)), "Congreso Abierto")
+    draft = thank_you(WRITER, Recipient("نور", interests=("Música",)), "Congreso Abierto")
     assert "Gracias por nuestra conversación en Congreso Abierto." in draft.body
     assert "Música" not in draft.body
-
-
-def test_a_long_first_sentence_is_cut_at_a_word() -> None:
-    excerpt = note_excerpt("palabra " * 40)
-    assert excerpt.endswith("…") and len(excerpt) <= 121 and "  " not in excerpt
 
 
 def test_vcard_text_escapes_commas_semicolons_backslashes_and_newlines() -> None:

@@ -1,15 +1,16 @@
 """The drafted thank-you for one person, pure: subject and body in the recipient's language.
 
 The attendee edits and sends it from their own mail app; Enlace never sends mail in their name.
-It refers to the most personal thing known about the meeting: the writer's private note (its
-first sentence), else an interest both share, else the writer's need met by the other's offer
-(or the reverse), else the event itself. Only what the recipient shares is used: a draft must
-not quote back a field they kept to themselves, nor address an e-mail they did not give.
+It refers to what the two have in common: an interest both share, else the writer's need met
+by the other's offer (or the reverse), else the event itself. The writer's private note is never
+put in it: a note is written for oneself ("seemed unsure about...") and a draft sent in a hurry
+would hand it to the very person it is about; the screen shows the note beside the draft for the
+writer to draw on. Only what the recipient shares is used: a draft must not quote back a field
+they kept to themselves, nor address an e-mail they did not give.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,10 +18,6 @@ from functools import lru_cache
 from api.followups.schemas import DraftOut
 from api.i18n import LANGUAGES, translate
 from api.vocabulary import normalize_term
-
-# A note's excerpt: its first sentence, cut at a word if longer than this.
-EXCERPT_CHARS = 120
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +46,6 @@ def draft_language(recipient_language: str, writer_language: str) -> str:
     if recipient_language in LANGUAGES:
         return recipient_language
     return writer_language if writer_language in LANGUAGES else LANGUAGES[0]
-
-
-def note_excerpt(note: str) -> str:
-    """The note's first sentence, at most EXCERPT_CHARS (cut at a word, with an ellipsis)."""
-    text = note.strip()
-    if not text:
-        return ""
-    first = _SENTENCE_END.split(text, maxsplit=1)[0].strip()
-    first = " ".join(first.split())
-    if len(first) <= EXCERPT_CHARS:
-        return first.rstrip(".!?。！？")
-    cut = first[:EXCERPT_CHARS].rsplit(" ", 1)[0] or first[:EXCERPT_CHARS]
-    return cut.rstrip(",;:") + "…"
 
 
 # A digest drafts for every connection of an event (200,000 for 10,000 people): the same terms,
@@ -99,12 +83,9 @@ def _joined(language: str, terms: list[str]) -> str:
     return translate(language, "followups.draft.and", first=terms[0], second=terms[1])
 
 
-def reference(note: str, writer: Writer, recipient: Recipient) -> tuple[str, list[str]]:
-    """What the draft refers to: (kind, the words it names); kinds are note, interest,
-    need_offer (their offer meets my need), offer_need (my offer meets their need), event."""
-    excerpt = note_excerpt(note)
-    if excerpt:
-        return "note", [excerpt]
+def reference(writer: Writer, recipient: Recipient) -> tuple[str, list[str]]:
+    """What the draft refers to: (kind, the words it names); kinds are interest, need_offer
+    (their offer meets my need), offer_need (my offer meets their need), event."""
     for kind, mine, theirs in (
         ("interest", writer.interests, recipient.interests),
         ("need_offer", writer.looking_for, recipient.can_help_with),
@@ -128,21 +109,15 @@ def _frame(language: str, event_name: str) -> tuple[str, str, str, str]:
     )
 
 
-def thank_you(note: str, writer: Writer, recipient: Recipient, event_name: str) -> DraftOut:
+def thank_you(writer: Writer, recipient: Recipient, event_name: str) -> DraftOut:
     """The thank-you to `recipient`, signed by the writer, ready to edit."""
     language = draft_language(recipient.language, writer.language)
     subject, thanks, closing, met_there = _frame(language, event_name)
-    kind, words = reference(note, writer, recipient)
+    kind, words = reference(writer, recipient)
     if kind == "event":
         said = met_there
     else:
-        note_words = words[0] if kind == "note" else ""
-        said = translate(
-            language,
-            f"followups.draft.{kind}",
-            note=note_words,
-            terms=_joined(language, words),
-        )
+        said = translate(language, f"followups.draft.{kind}", terms=_joined(language, words))
     greeting = _greeting(language, recipient.name)
     body = f"{greeting}\n\n{thanks} {said}\n\n{closing}\n\n{writer.name}\n"
     return DraftOut(language, subject, body, recipient.email or None)

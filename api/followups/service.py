@@ -185,7 +185,7 @@ def _entry(
         where.snoozed_until,
         where.reminders_off,
         where.reminders,
-        thank_you(note, viewer.writer, recipient, event.name),
+        thank_you(viewer.writer, recipient, event.name),
     )
 
 
