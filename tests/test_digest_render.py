@@ -98,6 +98,15 @@ def test_notes_drafts_and_names_are_escaped_in_the_html_part() -> None:
     assert "Body & <i>more</i>" in text
 
 
+def test_a_very_long_note_is_cut_at_a_word_and_long_words_wrap_on_a_phone() -> None:
+    long_note = "Hablamos de " + "financiación " * 80 + "final"
+    unbroken = person(name="Kwame", note="x" * 5000)
+    digest = render_digest("Ana", EVENT, [person(note=long_note), unbroken], "es", LINKS)
+    assert "final" not in digest.text and "financiación…" in digest.text
+    assert "x" * 601 not in digest.text and "x" * 600 + "…" in digest.text
+    assert "overflow-wrap:anywhere" in digest.html
+
+
 def test_due_reminders_are_listed_first_and_snoozed_people_owe_nothing() -> None:
     people = [
         person(name="Kwame", due=("thank_you",)),

@@ -146,7 +146,7 @@ async def test_the_csv_has_a_row_per_attendee_with_when_and_where_they_came(
     await event_with_attendance(settings)
     await sign_in(client, settings, ORGANIZER)
     response = await client.get("/api/events/expo/attendance.csv")
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="expo-attendance.csv"'
     assert b"\r\n" in response.content  # RFC 4180 line ends
     rows = read_csv(response.content)

@@ -404,7 +404,7 @@ async def test_the_vcard_export_reads_back_with_vobject(settings: Settings) -> N
     async with signed_in_client(settings, LUCIA, clock_at("2026-03-13")) as client:
         await met_everyone(client, tokens)
         response = await client.get(f"/api/events/{EVENT}/connections.vcf")
-    assert response.headers["content-type"].startswith("text/vcard")
+    assert response.headers["content-type"] == "text/vcard; charset=utf-8"
     assert 'filename="congreso-contacts.vcf"' in response.headers["content-disposition"]
     body = response.content
     assert all(len(line) <= 75 for line in body.split(b"\r\n"))
@@ -445,6 +445,7 @@ async def test_the_contacts_csv_has_headers_in_my_language_and_is_formula_safe(
             ),
         )
         response = await client.get(f"/api/events/{EVENT}/connections.csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["Nombre", "Organización", "Cargo", "Correo electrónico"]
@@ -469,7 +470,7 @@ async def test_the_reminders_calendar_reads_back_with_icalendar_and_vobject(
         )
         response = await client.get(f"/api/events/{EVENT}/reminders.ics")
         again = await client.get(f"/api/events/{EVENT}/reminders.ics")
-    assert response.headers["content-type"].startswith("text/calendar")
+    assert response.headers["content-type"] == "text/calendar; charset=utf-8"
     calendar = icalendar.Calendar.from_ical(response.content)
     events = list(calendar.walk("VEVENT"))
     # Nur's reminders are off: three each for Pedro and Wang.

@@ -15,7 +15,7 @@ from api.dependencies import CurrentAccount, DbSession
 from api.exports import attendance
 from api.exports.filters import parse_filters
 
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv"  # the framework adds "; charset=utf-8" to text types
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Filter values are short; anything longer is refused by Litestar before it reaches us.
 Filter = FromQuery[Annotated[str | None, QueryParameter(max_length=40)]]

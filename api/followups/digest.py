@@ -164,7 +164,7 @@ def render_digest(
         if person.status == "done":
             lines.append(f"   {say('done')}")
         if person.note:
-            lines.append(f"   {say('note')}: " + person.note.replace("\n", "\n   "))
+            lines.append(f"   {say('note')}: " + shortened(person.note).replace("\n", "\n   "))
         if person.tags:
             lines.append(f"   {say('tags')}: {', '.join(person.tags)}")
         if person.draft is not None and person.status != "done":
@@ -195,7 +195,7 @@ def render_digest(
                 "who": who(person),
                 "met": met[index],
                 "done": say("done") if person.status == "done" else "",
-                "note": person.note,
+                "note": shortened(person.note),
                 "note_label": say("note"),
                 "tags": ", ".join(person.tags),
                 "tags_label": say("tags"),
@@ -217,12 +217,26 @@ def render_digest(
     return RenderedDigest(subject=subject, text=text, html=html, people=len(people), due=len(due))
 
 
+# A note longer than this is cut in the mail (the whole note is in the app, one tap away).
+NOTE_CHARS = 600
+
+
+def shortened(note: str) -> str:
+    """The note as the mail shows it: whole, or its first NOTE_CHARS cut at a word, with "…"."""
+    if len(note) <= NOTE_CHARS:
+        return note
+    cut = note[:NOTE_CHARS].rsplit(" ", 1)[0] or note[:NOTE_CHARS]
+    return cut.rstrip(",;:. ") + "…"
+
+
 # Inline styles only: mail clients drop <style> blocks and external sheets. One column, 16 px
 # text and a wide tap target read well on a phone.
 _BODY = "margin:0;padding:0;background:#f4f4f1;color:#1b1b1b;"
 _CARD = (
     "max-width:600px;margin:0 auto;padding:20px 16px;background:#ffffff;"
     "font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;"
+    # A long word (a pasted link, a note without spaces) wraps instead of widening the mail.
+    "overflow-wrap:anywhere;word-break:break-word;"
 )
 _BUTTON = (
     "display:inline-block;padding:12px 20px;background:#0b5d4b;color:#ffffff;"

@@ -65,7 +65,7 @@ class FollowupController(Controller):
         found = await self._list(db, event_attendee, account, state, starters=False)
         language = pick_language(event_attendee.attendee.language or account.language)
         body = contacts.vcards(found, language)
-        return _file(body, f"{found.event.slug}-contacts.vcf", "text/vcard; charset=utf-8")
+        return _file(body, f"{found.event.slug}-contacts.vcf", "text/vcard")
 
     @get("/connections.csv", summary="My contacts as CSV (formula-safe, UTF-8 with BOM)")
     async def contacts_csv(
@@ -74,7 +74,7 @@ class FollowupController(Controller):
         found = await self._list(db, event_attendee, account, state, starters=False)
         language = pick_language(event_attendee.attendee.language or account.language)
         body = contacts.contacts_csv(found, language)
-        return _file(body, f"{found.event.slug}-contacts.csv", "text/csv; charset=utf-8")
+        return _file(body, f"{found.event.slug}-contacts.csv", "text/csv")
 
     @get("/reminders.ics", summary="My follow-up reminders as an iCalendar file")
     async def reminders_ics(
@@ -83,4 +83,4 @@ class FollowupController(Controller):
         found = await self._list(db, event_attendee, account, state, starters=False)
         language = pick_language(event_attendee.attendee.language or account.language)
         body = contacts.reminders_calendar(found, language, now(state))
-        return _file(body, f"{found.event.slug}-reminders.ics", "text/calendar; charset=utf-8")
+        return _file(body, f"{found.event.slug}-reminders.ics", "text/calendar")

@@ -156,6 +156,11 @@ export function editedDraft(event, connection) {
 
 /** Keep my edit; answers whether the phone kept it (private modes may refuse storage). */
 export function keepDraft(event, connection, subject, body) {
+  // Emptied: nothing worth keeping; the suggested message comes back next time.
+  if (!subject.trim() && !body.trim()) {
+    dropDraft(event, connection);
+    return true;
+  }
   try {
     localStorage.setItem(draftKey(event, connection), JSON.stringify({ subject, body, savedAt: new Date().toISOString() }));
     return true;

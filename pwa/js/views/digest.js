@@ -91,7 +91,9 @@ export async function render(container, { params }) {
   function drawStatus() {
     timeInput.value = status.local_time ?? status.suggested_local_time;
     cancelButton.hidden = !status.local_time;
-    if (status.local_time) {
+    // Sent now before the time it was scheduled for: it went out when it was sent, not then.
+    const sentEarly = status.queued_at && status.at && new Date(status.queued_at) < new Date(status.at);
+    if (status.local_time && !sentEarly) {
       label(scheduleLine, status.queued_at ? "digest.scheduled_done" : "digest.scheduled_for", {
         when: localClock(status.at),
       });
