@@ -289,13 +289,15 @@ async def digest_counts(session: AsyncSession, event: Event) -> DigestQueued:
     return found
 
 
-async def mark_queued(session: AsyncSession, event_id: int, now: datetime) -> bool:
-    """Record that the event's digests are all queued (the schedule then runs no more)."""
-    result = await session.execute(
-        update(Event)
-        .where(Event.id == event_id, Event.digest_queued_at.is_(None))
-        .values(digest_queued_at=now)
-    )
+async def mark_queued(
+    session: AsyncSession, event_id: int, now: datetime, *, due_only: bool = False
+) -> bool:
+    """Record that the event's digests are all queued (the schedule then runs no more);
+    `due_only`: unless the organizer moved the schedule to a later time meanwhile."""
+    conditions = [Event.id == event_id, Event.digest_queued_at.is_(None)]
+    if due_only:
+        conditions.append(Event.digest_at <= now)
+    result = await session.execute(update(Event).where(*conditions).values(digest_queued_at=now))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -345,7 +347,7 @@ async def queue_due_digests(
     for event_id in due:
         found = await queue_digests_in_chunks(sessionmaker, settings, event_id, now)
         async with transaction(sessionmaker) as session:
-            await mark_queued(session, event_id, now)
+            await mark_queued(session, event_id, now, due_only=True)
         total += found.queued if found else 0
     return total
 
