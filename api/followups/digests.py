@@ -7,6 +7,7 @@ The organizer's answers carry counts, addresses and the mail server's replies, n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -239,8 +240,10 @@ async def queue_digests_in_chunks(
         plan = await plan_digests(session, event, now)
     queued = 0
     for start in range(0, len(plan.recipients), chunk_size):
-        tokens, messages = build_digests(
-            settings, event, plan.recipients[start : start + chunk_size], now
+        # Built in a thread: a chunk is a few hundred milliseconds of CPU, which on the event
+        # loop would stall every request (scans) meanwhile; in a thread they take turns.
+        tokens, messages = await asyncio.to_thread(
+            build_digests, settings, event, plan.recipients[start : start + chunk_size], now
         )
         async with transaction(sessionmaker) as session:
             added = await store_digests(session, tokens, messages, now)
