@@ -56,7 +56,7 @@ from api.followups.operations import FollowupKinds
 from api.followups.routes import FollowupController
 from api.imports.routes import ImportController
 from api.input import HostCheck, refuse_unstorable_input
-from api.jobs import Job, in_one_transaction, run_jobs_forever
+from api.jobs import Job, run_jobs_forever
 from api.mail.worker import send_due_mail
 from api.models import utcnow
 from api.posters.routes import PosterController
@@ -261,7 +261,7 @@ async def app_shell(settings: AppSettings) -> File:
 JOBS: tuple[Job, ...] = (
     Job("mail", send_due_mail),
     # Digests whose scheduled time has come are queued here; the "mail" job then sends them.
-    Job("digests", in_one_transaction(queue_due_digests), every=timedelta(minutes=1)),
+    Job("digests", queue_due_digests, every=timedelta(minutes=1)),
 )
 
 PRUNE_EVERY_SECONDS = 3600

@@ -31,6 +31,10 @@ JSON_CODEC: dict[str, Any] = {
 }
 
 
+# An execution option: see `snapshot`.
+SNAPSHOT = "enlace_snapshot"
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -84,9 +88,33 @@ def configure_sqlite(engine: Engine, read_only: bool = False) -> None:
             # statement does on PostgreSQL (read committed), and a request saves the round
             # trips to the driver's thread that BEGIN and COMMIT cost (a fifth of a 304's).
             return
+        if connection.get_execution_options().get(SNAPSHOT):
+            # `snapshot`: a transaction that only reads, from one consistent state, without the
+            # write lock (WAL readers never block writers); a write in it would fail.
+            connection.exec_driver_sql("BEGIN")
+            return
         # A deferred transaction that reads then writes can fail with "database is locked" in WAL
         # mode even with a busy timeout; taking the write lock at BEGIN avoids that.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@asynccontextmanager
+async def snapshot(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session that only reads, from one consistent state, and is rolled back: long reads
+    (a whole event's follow-ups) made while scans and check-ins go on writing. On SQLite it
+    takes no write lock; on PostgreSQL it is a repeatable-read transaction."""
+    async with factory() as session:
+        await session.connection(
+            execution_options={SNAPSHOT: True, "isolation_level": "REPEATABLE READ"}
+            if session.get_bind().dialect.name == "postgresql"
+            else {SNAPSHOT: True}
+        )
+        try:
+            yield session
+        finally:
+            # What was read stays readable after it (a rollback would expire it).
+            session.expunge_all()
+            await session.rollback()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -26,6 +26,8 @@ DASHBOARD_SERVER_MS_TARGET = 300  # 10,000 attendees, 200,000 check-ins and conn
 EXPORT_SPEEDUP_TARGET = 2.0  # streamed CSV rows/s, against load-everything-then-write
 EXPORT_TTFB_MS_TARGET = 50
 MAIL_SPEEDUP_TARGET = 1.5  # digests/s through SMTP, against a connection and commit per message
+DIGESTS_SECONDS_TARGET = 10.0  # queueing every digest of 10,000 attendees, 200,000 connections
+DIGESTS_SPEEDUP_TARGET = 5.0  # against a query per attendee and an insert per digest
 EXPORT_RSS_GROWTH_MB_TARGET = 16  # peak RSS at 200,000 rows against 20,000: flat, allocator noise
 FOLLOWUPS_SPEEDUP_TARGET = 5.0  # every list of an event at once, against one query per attendee
 FOLLOWUPS_SECONDS_TARGET = 10.0  # 10,000 attendees, 200,000 connections
@@ -252,6 +254,28 @@ def mail_benchmark() -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
+def digests_benchmark() -> list[str]:
+    result: dict[str, Any] = run_module("bench.digests")
+    chunked, base = result["chunked"], result["baseline"]
+    checks = {
+        "digests time": chunked["seconds"] <= DIGESTS_SECONDS_TARGET,
+        "digests speed-up": result["speedup"] >= DIGESTS_SPEEDUP_TARGET,
+    }
+    print(
+        f"queueing follow-up digests, {result['attendees']:,} attendees and "
+        f"{result['connections']:,} connections (SQLite) · {chunked['queued']:,} queued in "
+        f"{chunked['seconds']} s ({chunked['digests_per_s']}/s; target ≤ "
+        f"{DIGESTS_SECONDS_TARGET} s), {chunked['write_transactions']} write transactions of "
+        f"≤ {result['chunk_size']} attendees, the longest {chunked['longest_write_ms']} ms, "
+        f"peak RSS {chunked['peak_rss_mb']} MB · a query per attendee and an insert per digest "
+        f"in one transaction {base['digests_per_s']}/s ({base['queued']:,} in {base['seconds']} "
+        f"s, the event's whole ~{base['whole_event_s_estimated']} s) · {result['speedup']}× "
+        f"(target ≥ {DIGESTS_SPEEDUP_TARGET}×) {'ok' if all(checks.values()) else 'MISSED'}"
+    )
+    (RESULTS / "digests.json").write_text(json.dumps(result, indent=2))
+    return [name for name, ok in checks.items() if not ok]
+
+
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
     failures = []
@@ -281,6 +305,7 @@ def main() -> int:
     failures += export_benchmark()
     failures += followups_benchmark()
     failures += mail_benchmark()
+    failures += digests_benchmark()
     if failures:
         print("Missed targets: " + ", ".join(failures))
         return 1

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.app import JOBS, create_app
 from api.cli import main
 from api.db import create_engine, session_factory
+from api.followups import digests
 from api.followups.digests import queue_digests, queue_due_digests
 from api.jobs import run_due_jobs
 from api.mail.worker import send_due_mail
@@ -93,8 +94,11 @@ def smtp(settings: Settings) -> Iterator[MailServer]:
 
 async def run_scheduler(settings: Settings, now: datetime) -> int:
     """Run the "digests" job once at `now`, as the server's runner does."""
-    queued: int = await run_in_db(settings, lambda s: queue_due_digests(s, settings, now))
-    return queued
+    engine = create_engine(settings)
+    try:
+        return await queue_due_digests(session_factory(engine), settings, now)
+    finally:
+        await engine.dispose()
 
 
 async def deliver(settings: Settings, now: datetime | None = None) -> int:
@@ -237,9 +241,7 @@ async def test_sending_twice_gives_nobody_a_second_copy(
         local = in_madrid(datetime.now(UTC) + timedelta(hours=1))
         response = await client.put(f"/api/events/{EVENT}/digest", json={"local_time": local})
         assert response.status_code == 200, response.text
-    await run_in_db(
-        settings, lambda s: queue_due_digests(s, settings, utcnow() + timedelta(days=1))
-    )
+    await run_scheduler(settings, utcnow() + timedelta(days=1))
     await deliver(settings)
     assert sorted(len(copies) for copies in by_recipient(smtp).values()) == [1, 1, 1]
 
@@ -397,21 +399,56 @@ async def test_the_schedule_is_set_in_the_events_zone_and_runs_once(settings: Se
         assert saved.status_code == 200, saved.text
         assert saved.json()["local_time"] == chosen
         at = datetime.fromisoformat(saved.json()["at"])
-    before = await run_in_db(
-        settings, lambda s: queue_due_digests(s, settings, at - timedelta(minutes=1))
-    )
+    before = await run_scheduler(settings, at - timedelta(minutes=1))
     assert before == 0
-    due = await run_in_db(settings, lambda s: queue_due_digests(s, settings, at))
+    due = await run_scheduler(settings, at)
     assert due == 3
-    again = await run_in_db(
-        settings, lambda s: queue_due_digests(s, settings, at + timedelta(minutes=5))
-    )
+    again = await run_scheduler(settings, at + timedelta(minutes=5))
     assert again == 0
     async with signed_in_client(settings, ORGANIZER) as client:
         status = (await client.get(f"/api/events/{EVENT}/digest")).json()
     assert status["queued_at"] is not None
     assert status["report"]["queued"] == 3
     assert status["recipients"] == 0, "everyone who should have it has it"
+
+
+async def test_a_run_stopped_between_chunks_leaves_the_event_due_and_the_next_queues_the_rest(
+    settings: Settings, smtp: MailServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await event_with_followups(settings)
+    at = utcnow()
+    await run_in_db(
+        settings,
+        lambda s: s.execute(update(Event).where(Event.slug == EVENT).values(digest_at=at)),
+    )
+    # One attendee per chunk, and the worker dies (here: an error) after the first is in.
+    monkeypatch.setattr(digests, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(digests.queue_digests_in_chunks, "__defaults__", (1,))
+    stored = digests.store_digests
+    calls: list[int] = []
+
+    async def dies_after_one_chunk(*args: Any) -> int:
+        if calls:
+            raise RuntimeError("the worker stopped")
+        calls.append(1)
+        return await stored(*args)
+
+    monkeypatch.setattr(digests, "store_digests", dies_after_one_chunk)
+    with pytest.raises(RuntimeError):
+        await run_scheduler(settings, at)
+    keys = await run_in_db(settings, lambda s: s.scalars(select(MailMessage.key)))
+    assert len(list(keys)) == 1, "the first chunk stayed queued"
+    queued_at = await run_in_db(
+        settings, lambda s: s.scalar(select(Event.digest_queued_at).where(Event.slug == EVENT))
+    )
+    assert queued_at is None, "not every chunk was in: the event is still due"
+
+    monkeypatch.setattr(digests, "store_digests", stored)
+    assert await run_scheduler(settings, at + timedelta(minutes=1)) == 2
+    assert await run_scheduler(settings, at + timedelta(minutes=2)) == 0
+    await deliver(settings, at + timedelta(minutes=3))
+    assert sorted(by_recipient(smtp)) == sorted([LUCIA, PEDRO, ANA])
+    assert sorted(len(copies) for copies in by_recipient(smtp).values()) == [1, 1, 1]
 
 
 async def test_the_servers_runner_queues_a_due_digest_and_sends_it(

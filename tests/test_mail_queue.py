@@ -17,11 +17,12 @@ from typing import Any
 import anyio
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import create_engine, session_factory
-from api.mail import enqueue, mail_counts
+from api.mail import Outgoing, enqueue, enqueue_many, mail_counts
+from api.mail import queue as queue_module
 from api.mail.queue import mail_failures
 from api.mail.sender import build_message, envelope
 from api.mail.worker import MAX_ATTEMPTS, claim_due, send_due
@@ -139,6 +140,42 @@ async def test_a_key_is_queued_once_and_the_first_message_stays(
     assert (await send(settings, NOW)).sent == 1
     assert [m["Subject"] for m in smtp.messages] == ["First"]
     assert (await send(settings, NOW + timedelta(hours=1))).total == 0
+
+
+async def test_many_messages_queued_at_once_keep_the_first_of_each_key_and_count_the_new(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small statements, so one call spans several INSERTs and a key repeats across them.
+    monkeypatch.setattr(queue_module, "ROWS_PER_INSERT", 3)
+    assert await queue(settings, "bulk:2", subject="Queued before")
+
+    def message(number: int, subject: str) -> Outgoing:
+        return Outgoing(
+            key=f"bulk:{number}",
+            kind="bulk",
+            to=f"person{number}@example.org",
+            subject=subject,
+            text="Hola.",
+            headers={"List-Unsubscribe": f"<https://example.org/u/{number}>"},
+        )
+
+    batch = [message(n, "First") for n in range(1, 8)] + [message(1, "Second"), message(5, "Again")]
+
+    async def work(session: AsyncSession) -> int:
+        return await enqueue_many(session, batch, NOW)
+
+    assert await run_in_db(settings, work) == 6, "bulk:1..7 less bulk:2, queued before"
+    assert await run_in_db(settings, work) == 0
+    assert (await stored(settings, "bulk:2")).subject == "Queued before"
+    assert (await stored(settings, "bulk:1")).subject == "First"
+    assert (await stored(settings, "bulk:5")).subject == "First"
+    assert (await stored(settings, "bulk:7")).headers == {
+        "List-Unsubscribe": "<https://example.org/u/7>"
+    }
+    rows = await run_in_db(
+        settings, lambda s: s.scalar(select(func.count()).select_from(MailMessage))
+    )
+    assert rows == 7
 
 
 async def test_a_queued_message_goes_out_by_smtp_with_text_html_and_its_headers(

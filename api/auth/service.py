@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 import msgspec
@@ -122,19 +123,17 @@ async def request_signin(
     )
 
 
-async def issue_signin_links(
-    session: AsyncSession,
+def make_signin_links(
     settings: Settings,
     wanted: Sequence[tuple[int, str]],
     *,
     valid_for: timedelta,
     now: datetime,
-) -> list[str]:
+) -> tuple[list[dict[str, Any]], list[str]]:
     """One-time sign-in links for (account id, next path) pairs, valid from `now` for
-    `valid_for` (the digest's week), inserted in one statement; in the order asked.
+    `valid_for`, in the order asked, and the rows that make them work (`store_signin_links`).
 
-    Redeemed like any e-mailed link (`redeem_link`); they carry no code, so an unknown random
-    one is stored in the code's place and never shown.
+    Made apart from storing so a caller can build mail with them outside its transaction.
     """
     rows, links = [], []
     for account_id, next_path in wanted:
@@ -153,8 +152,31 @@ async def issue_signin_links(
         )
         # After a used or expired link the sign-in page asks for a code and still goes on.
         links.append(f"{settings.base_url}/signin?next={quote(next_path, safe='')}#t={token}")
+    return rows, links
+
+
+async def store_signin_links(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows of links made by `make_signin_links`, in one statement."""
     if rows:
-        await session.execute(insert(SigninToken), rows)
+        await session.execute(insert(SigninToken), list(rows))
+
+
+async def issue_signin_links(
+    session: AsyncSession,
+    settings: Settings,
+    wanted: Sequence[tuple[int, str]],
+    *,
+    valid_for: timedelta,
+    now: datetime,
+) -> list[str]:
+    """One-time sign-in links for (account id, next path) pairs, valid from `now` for
+    `valid_for` (the digest's week), inserted in one statement; in the order asked.
+
+    Redeemed like any e-mailed link (`redeem_link`); they carry no code, so an unknown random
+    one is stored in the code's place and never shown.
+    """
+    rows, links = make_signin_links(settings, wanted, valid_for=valid_for, now=now)
+    await store_signin_links(session, rows)
     return links
 
 

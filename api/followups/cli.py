@@ -99,9 +99,21 @@ def followups_command(event: str, send: bool, dry_run: bool, language: str) -> N
         out.print(sample_text, markup=False, highlight=False, soft_wrap=True)
         return
 
-    queued: DigestQueued = _in_event(
-        settings, event, lambda db, found: digests.send_digests_now(db, settings, found, now)
-    )
+    async def send_now() -> DigestQueued | None:
+        engine = create_engine(settings)
+        try:
+            sessionmaker = session_factory(engine)
+            async with transaction(sessionmaker) as session:
+                found = await session.scalar(select(Event.id).where(Event.slug == event))
+            if found is None:
+                raise click.ClickException(f"No event with slug '{event}'.")
+            return await digests.send_digests_now(sessionmaker, settings, found, now)
+        finally:
+            await engine.dispose()
+
+    queued = asyncio.run(send_now())
+    if queued is None:  # removed meanwhile
+        raise click.ClickException(f"No event with slug '{event}'.")
     out.print(
         f"{queued.queued} digests queued ({queued.already_queued} already had one, "
         f"{queued.opted_out} unsubscribed, {queued.without_connections} met nobody)."

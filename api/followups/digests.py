@@ -7,6 +7,8 @@ The organizer's answers carry counts, addresses and the mail server's replies, n
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,9 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.auth.service import issue_signin_links
+from api.auth.service import make_signin_links, store_signin_links
+from api.db import snapshot, transaction
 from api.errors import Invalid
 from api.followups.digest import (
     DigestDraft,
@@ -39,10 +42,12 @@ from api.followups.reminders import local_day
 from api.followups.service import followup_list, followups_for_event
 from api.followups.unsubscribe import unsubscribe_headers, unsubscribe_page_url
 from api.i18n import pick_language
-from api.mail import enqueue, mail_counts
+from api.mail import Outgoing, enqueue_many, mail_counts
 from api.mail.queue import mail_failures
 from api.models import Account, Attendee, Connection, Event, MailMessage
 from api.settings import Settings
+
+log = logging.getLogger("enlace.digests")
 
 DIGEST_KIND = "digest"
 # A digest is often read days after it arrives: its sign-in link works once, for a week.
@@ -132,21 +137,26 @@ async def plan_digests(session: AsyncSession, event: Event, now: datetime) -> Di
     return plan
 
 
-async def queue_digests(
-    session: AsyncSession, settings: Settings, event: Event, now: datetime
-) -> DigestQueued:
-    """Queue the digest of every attendee who should get one and has none queued yet."""
-    plan = await plan_digests(session, event, now)
+# Attendees per write transaction when queueing a whole event: each chunk's transaction holds
+# SQLite's one write lock for a few tens of milliseconds (inserts only; the mail is built before
+# it), so scans and check-ins go on between chunks.
+CHUNK_SIZE = 300
+
+
+def build_digests(
+    settings: Settings, event: Event, recipients: Sequence[Recipient], now: datetime
+) -> tuple[list[dict[str, Any]], list[Outgoing]]:
+    """The sign-in links' rows and the messages of `recipients`' digests, in their order; no
+    database: called outside any transaction."""
     brief = digest_event(event)
-    signin_links = await issue_signin_links(
-        session,
+    tokens, signin_links = make_signin_links(
         settings,
-        [(recipient.account.id, followups_path(event)) for recipient in plan.recipients],
+        [(recipient.account.id, followups_path(event)) for recipient in recipients],
         valid_for=SIGNIN_VALID_FOR,
         now=now,
     )
-    queued = 0
-    for recipient, signin_link in zip(plan.recipients, signin_links, strict=True):
+    messages = []
+    for recipient, signin_link in zip(recipients, signin_links, strict=True):
         attendee, account = recipient.attendee, recipient.account
         links = DigestLinks(
             followups=signin_link,
@@ -159,22 +169,36 @@ async def queue_digests(
             recipient_language(attendee, account),
             links,
         )
-        added = await enqueue(
-            session,
-            key=digest_key(event.id, attendee.id),
-            kind=DIGEST_KIND,
-            to=account.email,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            headers=unsubscribe_headers(settings, account.id),
-            event_id=event.id,
-            account_id=account.id,
+        messages.append(
+            Outgoing(
+                key=digest_key(event.id, attendee.id),
+                kind=DIGEST_KIND,
+                to=account.email,
+                subject=rendered.subject,
+                text=rendered.text,
+                html=rendered.html,
+                headers=unsubscribe_headers(settings, account.id),
+                event_id=event.id,
+                account_id=account.id,
+            )
         )
-        if added:
-            queued += 1
-        else:  # queued meanwhile by another worker or organizer: theirs stands
-            plan.already_queued += 1
+    return tokens, messages
+
+
+async def store_digests(
+    session: AsyncSession, tokens: list[dict[str, Any]], messages: list[Outgoing], now: datetime
+) -> int:
+    """Queue built digests whose key is not queued yet, with their sign-in links; answers how
+    many were new. A digest queued meanwhile (another worker, an organizer) stands, and the
+    link made for the copy that is dropped is not stored."""
+    keys = [message.key for message in messages]
+    taken = set(await session.scalars(select(MailMessage.key).where(MailMessage.key.in_(keys))))
+    fresh = [i for i, message in enumerate(messages) if message.key not in taken]
+    await store_signin_links(session, [tokens[i] for i in fresh])
+    return await enqueue_many(session, [messages[i] for i in fresh], now)
+
+
+def _result(plan: DigestPlan, queued: int) -> DigestQueued:
     return DigestQueued(
         queued=queued,
         already_queued=plan.already_queued,
@@ -183,38 +207,151 @@ async def queue_digests(
     )
 
 
-async def send_digests_now(
+async def queue_digests(
     session: AsyncSession, settings: Settings, event: Event, now: datetime
 ) -> DigestQueued:
-    """The organizer's "send now": queue every missing digest and mark the event queued."""
-    await session.execute(
-        update(Event)
-        .where(Event.id == event.id, Event.digest_queued_at.is_(None))
-        .values(digest_queued_at=now)
-    )
-    return await queue_digests(session, settings, event, now)
+    """Queue the digest of every attendee who should get one and has none queued yet, in the
+    caller's one transaction (small events, tests; `queue_digests_in_chunks` for the rest)."""
+    plan = await plan_digests(session, event, now)
+    tokens, messages = build_digests(settings, event, plan.recipients, now)
+    queued = await store_digests(session, tokens, messages, now)
+    plan.already_queued += len(messages) - queued  # queued meanwhile: theirs stands
+    return _result(plan, queued)
 
 
-async def queue_due_digests(session: AsyncSession, settings: Settings, now: datetime) -> int:
-    """The runner's "digests" job: queue the digests of events whose time has come."""
-    due = list(
-        await session.scalars(
-            select(Event.id).where(Event.digest_at <= now, Event.digest_queued_at.is_(None))
+async def queue_digests_in_chunks(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    event_id: int,
+    now: datetime,
+    chunk_size: int = CHUNK_SIZE,
+) -> DigestQueued | None:
+    """Queue an event's missing digests, `chunk_size` attendees per short write transaction.
+
+    Planned from one snapshot that takes no write lock; each chunk is built outside any
+    transaction, then stored in its own. Stopped midway (a crash, a deploy), what is queued
+    stays queued and the next run plans only the rest: keys keep everyone to one copy. The
+    organizer's report counts the queue, so it rises chunk by chunk. None: no such event.
+    """
+    async with snapshot(sessionmaker) as session:
+        event = await session.get(Event, event_id)
+        if event is None:
+            return None
+        plan = await plan_digests(session, event, now)
+    queued = 0
+    for start in range(0, len(plan.recipients), chunk_size):
+        # Built in a thread: a chunk is a few hundred milliseconds of CPU, which on the event
+        # loop would stall every request (scans) meanwhile; in a thread they take turns.
+        tokens, messages = await asyncio.to_thread(
+            build_digests, settings, event, plan.recipients[start : start + chunk_size], now
         )
+        async with transaction(sessionmaker) as session:
+            added = await store_digests(session, tokens, messages, now)
+        queued += added
+        plan.already_queued += len(messages) - added
+    return _result(plan, queued)
+
+
+async def digest_counts(session: AsyncSession, event: Event) -> DigestQueued:
+    """What "send now" is about to do, as `plan_digests` decides, in one query (the HTTP
+    answer; the queueing itself goes on after it): `queued` counts who will get it now."""
+    connected = (
+        select(Connection.id)
+        .where(
+            Connection.event_id == event.id,
+            Connection.owner_id == Attendee.id,
+            Connection.removed_at.is_(None),
+        )
+        .exists()
     )
+    queued = (
+        select(MailMessage.id)
+        .where(
+            MailMessage.event_id == event.id,
+            MailMessage.kind == DIGEST_KIND,
+            MailMessage.account_id == Account.id,
+        )
+        .exists()
+    )
+    rows = await session.execute(
+        select(connected, Account.digest_opt_out_at.is_not(None), queued)
+        .select_from(Attendee)
+        .join(Account, Account.email == Attendee.email)
+        .where(Attendee.event_id == event.id)
+    )
+    found = DigestQueued(queued=0, already_queued=0, opted_out=0, without_connections=0)
+    for has_connections, opted_out, has_digest in rows.all():
+        if not has_connections:
+            found.without_connections += 1
+        elif opted_out:
+            found.opted_out += 1
+        elif has_digest:
+            found.already_queued += 1
+        else:
+            found.queued += 1
+    return found
+
+
+async def mark_queued(
+    session: AsyncSession, event_id: int, now: datetime, *, due_only: bool = False
+) -> bool:
+    """Record that the event's digests are all queued (the schedule then runs no more);
+    `due_only`: unless the organizer moved the schedule to a later time meanwhile."""
+    conditions = [Event.id == event_id, Event.digest_queued_at.is_(None)]
+    if due_only:
+        conditions.append(Event.digest_at <= now)
+    result = await session.execute(update(Event).where(*conditions).values(digest_queued_at=now))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def send_digests_now(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    event_id: int,
+    now: datetime,
+) -> DigestQueued | None:
+    """The organizer's "send now": queue every missing digest in chunks, then mark the event
+    queued. Run after the HTTP answer (see digest_routes); pressed again, or the schedule
+    coming due meanwhile, queues only who is still missing."""
+    found = await queue_digests_in_chunks(sessionmaker, settings, event_id, now)
+    async with transaction(sessionmaker) as session:
+        await mark_queued(session, event_id, now)
+    return found
+
+
+async def send_digests_in_background(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    event_id: int,
+    now: datetime,
+) -> None:
+    try:
+        await send_digests_now(sessionmaker, settings, event_id, now)
+    except Exception:  # after the answer: nobody to tell but the log; pressing again resumes
+        log.exception("queueing the digests of event %s failed", event_id)
+
+
+async def queue_due_digests(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, now: datetime
+) -> int:
+    """The runner's "digests" job: queue the digests of events whose time has come.
+
+    An event is marked queued only once every chunk is in: a run stopped midway leaves it due,
+    and the next run (this worker's or another's, once the job's lease lapses) queues the
+    rest. The job's lease keeps two workers from queueing at once.
+    """
+    async with snapshot(sessionmaker) as session:
+        due = list(
+            await session.scalars(
+                select(Event.id).where(Event.digest_at <= now, Event.digest_queued_at.is_(None))
+            )
+        )
     total = 0
     for event_id in due:
-        # A conditional update claims the event: of two workers waking at once, one queues it.
-        claimed = await session.execute(
-            update(Event)
-            .where(Event.id == event_id, Event.digest_queued_at.is_(None))
-            .values(digest_queued_at=now)
-        )
-        if not claimed.rowcount:  # type: ignore[attr-defined]
-            continue
-        event = await session.get(Event, event_id)
-        if event is not None:
-            total += (await queue_digests(session, settings, event, now)).queued
+        found = await queue_digests_in_chunks(sessionmaker, settings, event_id, now)
+        async with transaction(sessionmaker) as session:
+            await mark_queued(session, event_id, now, due_only=True)
+        total += found.queued if found else 0
     return total
 
 

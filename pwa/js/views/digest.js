@@ -7,6 +7,9 @@ import { state } from "../state.js";
 
 // While digests wait in the queue, the counts are asked for again this often.
 const REFRESH_MS = 10_000;
+// After "send now" the server queues in the background, chunk by chunk: the counts are read
+// more often until everyone who should have it is queued.
+const QUEUEING_REFRESH_MS = 2_000;
 const PREVIEW_LANGUAGES = ["es", "en"];
 
 function section(titleKey, ...children) {
@@ -29,6 +32,7 @@ export async function render(container, { params }) {
   }
   let status = await api("GET", `${base}/digest`);
   let timer = null;
+  let queueing = false;
 
   const localClock = (iso) =>
     new Intl.DateTimeFormat(state.language, { timeZone: event.timezone, dateStyle: "full", timeStyle: "short" }).format(
@@ -127,7 +131,9 @@ export async function render(container, { params }) {
       ),
     );
     clearTimeout(timer);
-    if (report.queued) timer = setTimeout(refresh, REFRESH_MS);
+    if (!status.recipients) queueing = false;
+    if (queueing) timer = setTimeout(refresh, QUEUEING_REFRESH_MS);
+    else if (report.queued) timer = setTimeout(refresh, REFRESH_MS);
   }
 
   async function refresh() {
@@ -204,6 +210,7 @@ export async function render(container, { params }) {
     confirmButton.disabled = true;
     try {
       const done = await api("POST", `${base}/digest/send`);
+      queueing = done.queued > 0;
       dialog.close();
       sendMessage.show(done.queued ? "digest.sent" : "digest.sent_none", { count: done.queued }, "success");
       status = await api("GET", `${base}/digest`);
