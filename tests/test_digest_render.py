@@ -183,3 +183,15 @@ def test_an_unsubscribe_token_names_its_account_only_with_the_right_key(tmp_path
     headers = unsubscribe_headers(settings, 42)
     assert headers["List-Unsubscribe"] == f"<http://testserver.local/api/unsubscribe/{token}>"
     assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_for_an_event_already_over_the_suggested_time_is_the_next_morning() -> None:
+    afternoon = datetime(2026, 4, 20, 15, 30, tzinfo=UTC)  # 17:30 in Madrid
+    assert default_digest_time(date(2026, 3, 28), "Europe/Madrid", afternoon) == datetime(
+        2026, 4, 21, 7, 0, tzinfo=UTC
+    )
+    # Before the event's own suggestion, that one stands.
+    early = datetime(2026, 3, 20, tzinfo=UTC)
+    assert default_digest_time(date(2026, 3, 28), "Europe/Madrid", early) == datetime(
+        2026, 3, 29, 7, 0, tzinfo=UTC
+    )

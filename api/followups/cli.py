@@ -78,7 +78,7 @@ def followups_command(event: str, send: bool, dry_run: bool, language: str) -> N
     now = utcnow()
 
     if not send:
-        status = _in_event(settings, event, lambda db, found: digests.digest_status(db, found))
+        status = _in_event(settings, event, lambda db, found: digests.digest_status(db, found, now))
         _print_status(status)
         return
 

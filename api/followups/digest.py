@@ -72,9 +72,13 @@ class RenderedDigest:
     due: int = 0
 
 
-def default_digest_time(ends_on: date, timezone: str) -> datetime:
-    """The suggested send time: 09:00 on the morning after the event's last day, in its zone."""
-    local = datetime.combine(ends_on + timedelta(days=1), time(9, 0), tzinfo=ZoneInfo(timezone))
+def default_digest_time(ends_on: date, timezone: str, now: datetime | None = None) -> datetime:
+    """The suggested send time: 09:00 on the morning after the event's last day, in its zone;
+    for an event already over by then, 09:00 on the next morning after `now`."""
+    zone = ZoneInfo(timezone)
+    local = datetime.combine(ends_on + timedelta(days=1), time(9, 0), tzinfo=zone)
+    if now is not None and local <= now:
+        local = datetime.combine(now.astimezone(zone).date() + timedelta(days=1), time(9, 0), zone)
     return local.astimezone(UTC)
 
 

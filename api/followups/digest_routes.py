@@ -37,7 +37,7 @@ class DigestController(Controller):
 
     @get("/", summary="The digest's schedule and how the sending went (organizers)")
     async def status(self, db: DbSession, event_organizer: OrganizedEvent) -> DigestStatus:
-        return await digests.digest_status(db, event_organizer.event)
+        return await digests.digest_status(db, event_organizer.event, utcnow())
 
     @put("/", summary="Schedule the digest at a local time in the event's zone (organizers)")
     async def schedule(
@@ -46,7 +46,7 @@ class DigestController(Controller):
         now = utcnow()
         await digests.set_digest_time(db, event_organizer.event, data.local_time, now)
         await db.flush()
-        return await digests.digest_status(db, event_organizer.event)
+        return await digests.digest_status(db, event_organizer.event, utcnow())
 
     @post("/send", status_code=200, summary="Queue the digest for everyone now (organizers)")
     async def send_now(

@@ -450,9 +450,9 @@ async def count_recipients(session: AsyncSession, event: Event) -> int:
     return found or 0
 
 
-async def digest_status(session: AsyncSession, event: Event) -> DigestStatus:
+async def digest_status(session: AsyncSession, event: Event, now: datetime) -> DigestStatus:
     """The schedule, how many would get the digest now, and the report."""
-    suggested = default_digest_time(event.ends_on, event.timezone)
+    suggested = default_digest_time(event.ends_on, event.timezone, now)
     return DigestStatus(
         timezone=event.timezone,
         local_time=local_time_text(event.digest_at, event.timezone) if event.digest_at else None,

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import Followup, SyncOperation
+from api.models import Account, Followup, SyncOperation
 from tests.browser.harness import (
     ATTENDEE,
     Pages,
@@ -186,7 +187,7 @@ def test_done_and_snooze_made_offline_show_at_once_and_sync_exactly_once(
     expect(page.get_by_text("as saved on this phone on")).to_be_hidden()
 
 
-def test_the_screen_reads_in_spanish(pages: Pages) -> None:
+def test_the_screen_reads_in_spanish(pages: Pages, database_url: str, tmp_path: Path) -> None:
     page = open_app(pages.new(ATTENDEE, language="es"), "/")
     person = met(pages, page, 23, "Hablar del taller")
     open_app(page, FOLLOWUPS)
@@ -201,6 +202,22 @@ def test_the_screen_reads_in_spanish(pages: Pages) -> None:
     violations = run_axe(page)
     assert not violations, describe_violations(violations)
     assert_fits_narrow(page)
+
+    # Unsubscribed from the digest (by its link): the screen says so.
+    def opt_out(when: datetime | None) -> Any:
+        async def work(session: AsyncSession) -> None:
+            await session.execute(
+                update(Account).where(Account.email == ATTENDEE).values(digest_opt_out_at=when)
+            )
+
+        return work
+
+    in_database(database_url, tmp_path, opt_out(datetime.now(UTC)))
+    try:
+        open_app(page, FOLLOWUPS)
+        expect(page.get_by_text("Te diste de baja de estos correos")).to_be_visible()
+    finally:
+        in_database(database_url, tmp_path, opt_out(None))
 
 
 def test_the_digest_link_signs_in_and_lands_on_the_followups(pages: Pages) -> None:

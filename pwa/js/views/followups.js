@@ -348,7 +348,7 @@ function exportsPart(slug) {
  * My own follow-up e-mail as it would go out now (with my notes: shown to me only), opened on
  * demand in the language on screen. The organizer's preview uses made-up people.
  */
-function myDigestPart(slug) {
+function myDigestPart(slug, optedOut) {
   const shown = h("div", { class: "stack", "aria-live": "polite" });
   const details = h("details", {}, h("summary", { t: "followups.digest_summary" }), shown);
   details.addEventListener("toggle", async () => {
@@ -365,7 +365,8 @@ function myDigestPart(slug) {
       shown.replaceChildren(h("p", { class: "message", t: key }));
     }
   });
-  return [h("p", { class: "muted", t: "followups.digest_hint" }), details];
+  const unsubscribed = optedOut ? h("p", { class: "message", t: "followups.digest_unsubscribed" }) : null;
+  return [h("p", { class: "muted", t: "followups.digest_hint" }), unsubscribed, details].filter(Boolean);
 }
 
 async function renderPerson(container, slug, connection, loaded, { onLeave }) {
@@ -573,7 +574,7 @@ async function renderList(container, slug, loaded, { onLeave }) {
     h("section", { class: "stack", "aria-labelledby": "people-title" }, peopleTitle, controls, results),
     h("section", { class: "stack", "aria-labelledby": "all-reminders-title" }, h("h2", { id: "all-reminders-title", t: "followups.reminders_title" }), allSwitch),
     h("section", { class: "stack", "aria-labelledby": "exports-title" }, h("h2", { id: "exports-title", t: "followups.exports_title" }), ...exportsPart(slug)),
-    h("section", { class: "stack", "aria-labelledby": "my-digest-title" }, h("h2", { id: "my-digest-title", t: "followups.digest_title" }), ...myDigestPart(slug)),
+    h("section", { class: "stack", "aria-labelledby": "my-digest-title" }, h("h2", { id: "my-digest-title", t: "followups.digest_title" }), ...myDigestPart(slug, list.digest_opted_out)),
     ].filter(Boolean),
   );
   // Back from a person: focus returns to them in the list.
