@@ -384,7 +384,10 @@ async def test_the_schedule_is_set_in_the_events_zone_and_runs_once(settings: Se
     async with signed_in_client(settings, ORGANIZER) as client:
         status = (await client.get(f"/api/events/{EVENT}/digest")).json()
         # The event ends on 11 March 2026 in Madrid: 09:00 the next morning is suggested.
-        assert status["suggested_local_time"] == "2026-03-12T09:00"
+        # The event is over: the suggestion is 09:00 on a morning still to come, in its zone.
+        suggested = datetime.fromisoformat(status["suggested_local_time"])
+        assert suggested.time().isoformat() == "09:00:00"
+        assert suggested.replace(tzinfo=ZoneInfo("Europe/Madrid")) > datetime.now(UTC)
         assert status["local_time"] is None
         assert status["recipients"] == 3
         past = await client.put(
