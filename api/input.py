@@ -1,6 +1,8 @@
 """Input every route refuses alike, before a handler runs: what the databases cannot store (a NUL
-character, an id beyond 32 bits) and what a parser cannot read (JSON nested past Python's
-recursion limit), answered 4xx with the field to fix rather than failing deep in a driver."""
+character) and what a parser cannot read (JSON nested past Python's recursion limit), answered 4xx
+with the field to fix rather than failing deep in a driver. An id beyond 32 bits names nothing:
+in a body `RowId` refuses it; in a path each service answers it as unknown, with its own code
+(`attendee_not_found`, `session_not_found`...), before it reaches a query."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from litestar.enums import ScopeType
 from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import BadInput, NotFound
+from api.errors import BadInput
 
 # Database ids are 32-bit on PostgreSQL: a larger one cannot name anything.
 MAX_ROW_ID = 2**31 - 1
@@ -48,7 +50,7 @@ def field_with_nul(raw: Any, top: str = "body") -> str | None:
 
 
 async def refuse_unstorable_input(request: Request[Any, Any, Any]) -> None:
-    """Refuse a NUL character in the path, the query or a JSON body, and an id no row can have.
+    """Refuse a NUL character in the path, the query or a JSON body.
 
     Runs after routing (so the path's parameters are known) and before any handler or
     dependency; the outbox route is left to judge each operation on its own (api.sync).
@@ -56,8 +58,6 @@ async def refuse_unstorable_input(request: Request[Any, Any, Any]) -> None:
     for name, value in request.path_params.items():
         if isinstance(value, str) and "\x00" in value:
             raise BadInput(NUL_DETAIL.format(name=name), field=name)
-        if isinstance(value, int) and not 0 <= value <= MAX_ROW_ID:
-            raise NotFound(f"No such {name}: ids are at most {MAX_ROW_ID}.", field=name)
     for name, value in request.query_params.multi_items():
         if "\x00" in name or "\x00" in value:
             raise BadInput(NUL_DETAIL.format(name=name.replace("\x00", "")), field=name)

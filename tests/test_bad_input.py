@@ -60,7 +60,7 @@ async def test_an_id_beyond_32_bits_in_an_address_names_nothing(
     for too_big in (2**31, 2**64 + 1):
         response = await client.get(f"/api/events/demo/attendees/{too_big}/badge.png")
         assert response.status_code == 404
-        assert response.json()["field"] == "attendee_id"
+        assert response.json()["code"] == "attendee_not_found"
 
 
 async def test_a_nul_character_in_a_json_field_is_refused_and_nothing_is_saved(

@@ -16,6 +16,7 @@ from api.badges.render import BadgeData
 from api.badges.schemas import BadgeOut, ScanOut
 from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
 from api.errors import Gone, NotFound
+from api.input import MAX_ROW_ID
 from api.models import Account, Attendee, Badge, Event, EventRole, utcnow
 from api.starters.service import starters_between
 
@@ -220,8 +221,13 @@ async def badges_to_print(
 
 
 async def attendee_in_event(session: AsyncSession, event: Event, attendee_id: int) -> Attendee:
-    attendee = await session.scalar(
-        select(Attendee).where(Attendee.id == attendee_id, Attendee.event_id == event.id)
+    # An id no row can have is unknown, not a query PostgreSQL refuses (ids are 32-bit there).
+    attendee = (
+        await session.scalar(
+            select(Attendee).where(Attendee.id == attendee_id, Attendee.event_id == event.id)
+        )
+        if 0 < attendee_id <= MAX_ROW_ID
+        else None
     )
     if attendee is None:
         raise NotFound("No such attendee in this event.", code="attendee_not_found")

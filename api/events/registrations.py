@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.service import normalize_email
 from api.errors import Conflict, Invalid, NotFound
 from api.events.schemas import RegistrationsIn, RegistrationsOut
+from api.input import MAX_ROW_ID
 from api.models import Attendee, Checkin, Event, EventSession, SessionRegistration
 
 # Ids arrive in the path; PostgreSQL refuses integers past 32 bits at the driver.
-_MAX_ID = 2**31 - 1
 
 
 def _comparable(email: str) -> str:
@@ -31,7 +31,7 @@ async def _session_of(session: AsyncSession, event: Event, session_id: int) -> E
                 EventSession.id == session_id, EventSession.event_id == event.id
             )
         )
-        if 0 < session_id <= _MAX_ID
+        if 0 < session_id <= MAX_ROW_ID
         else None
     )
     if row is None:

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.service import normalize_email
 from api.errors import Conflict, NotFound
 from api.events.schemas import Role, StaffIn, StaffOut
+from api.input import MAX_ROW_ID
 from api.models import Account, Event, EventRole
 
 # Ids arrive in the path; PostgreSQL refuses integers past 32 bits at the driver.
-_MAX_ID = 2**31 - 1
 
 
 def _staff_not_found() -> NotFound:
@@ -89,7 +89,7 @@ async def add_staff(session: AsyncSession, event: Event, me: Account, data: Staf
 
 
 async def _find(session: AsyncSession, event: Event, role_id: int) -> tuple[EventRole, str]:
-    if not 0 < role_id <= _MAX_ID:
+    if not 0 < role_id <= MAX_ROW_ID:
         raise _staff_not_found()
     found = (
         await session.execute(
