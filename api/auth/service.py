@@ -91,7 +91,12 @@ async def request_signin(
     recent = await session.scalar(
         select(func.count())
         .select_from(SigninToken)
-        .where(SigninToken.account_id == account.id, SigninToken.created_at > window_start)
+        .where(
+            SigninToken.account_id == account.id,
+            SigninToken.created_at > window_start,
+            # Requests only: a digest's week-long link is not one, and must not use them up.
+            SigninToken.expires_at <= now + timedelta(seconds=settings.signin_ttl_seconds),
+        )
     )
     if limit_rate and (recent or 0) >= settings.signin_max_per_window:
         # The same 202 as for any address: a 429 here would tell registered addresses apart.

@@ -54,7 +54,25 @@ class LiveServer:
     url: str
     data_dir: Path
     pwa_dir: Path  # the server's own copy of pwa/, so a test can deploy a new version
+    database_url: str
     signed_in: dict[str, Any] = field(default_factory=dict)
+
+    def run_jobs(self) -> None:
+        """Run the due scheduled jobs once (send queued mail...), as `enlace worker --once`."""
+        env = os.environ | {
+            "DATABASE_URL": self.database_url,
+            "ENLACE_DATA_DIR": str(self.data_dir),
+            "ENLACE_BASE_URL": self.url,
+        }
+        done = subprocess.run(  # noqa: S603 - our own command
+            [str(ENLACE), "worker", "--once"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
 
     def mails_to(self, email: str) -> list[str]:
         return read_outbox(self.data_dir / "outbox", email)
@@ -100,6 +118,10 @@ def live_server_on(database_url: str, data_dir: Path) -> Iterator[LiveServer]:
         "ENLACE_DATA_DIR": str(data_dir),
         "ENLACE_BASE_URL": url,
         "PORT": str(port),
+        # No job loop of its own: the server shares its database with the tests that run while it
+        # lives, and a loop there would send (and claim jobs) under them. A test that wants the
+        # jobs run asks for it (`run_jobs`).
+        "ENLACE_JOBS": "0",
     }
     demo = subprocess.run(  # noqa: S603 - our own command
         [str(ENLACE), "demo"], env=env, capture_output=True, text=True, timeout=120, check=False
@@ -116,7 +138,7 @@ def live_server_on(database_url: str, data_dir: Path) -> Iterator[LiveServer]:
         )
         try:
             _wait_until_healthy(url, process, log_path)
-            yield LiveServer(url=url, data_dir=data_dir, pwa_dir=pwa_dir)
+            yield LiveServer(url=url, data_dir=data_dir, pwa_dir=pwa_dir, database_url=database_url)
         finally:
             process.terminate()
             try:
