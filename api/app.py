@@ -62,6 +62,7 @@ from api.models import utcnow
 from api.posters.routes import PosterController
 from api.profiles.routes import ProfileController
 from api.settings import NODE_MODULES, Settings, load_settings
+from api.starters.routes import StarterController
 from api.sync.engine import SyncEngine
 from api.sync.ratelimit import open_limiter
 from api.sync.routes import SYNC_PATH, sync_route
@@ -349,6 +350,7 @@ def create_app(
             PosterController,
             sync_route(sync_engine),
             ConnectionController,
+            StarterController,
             CheckinController,
             DashboardController,
             AttendanceExportController,

@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "575c71594362";
+const VERSION = "866afc94ddb4";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -23,8 +23,10 @@ const SHELL = [
   "/js/outbox/storage.js",
   "/js/outbox/tokens.js",
   "/js/scanner.js",
+  "/js/starters.js",
   "/js/state.js",
   "/js/term-list.js",
+  "/js/text-fold.js",
   "/js/updates.js",
   "/js/views/attendance.js",
   "/js/views/badge.js",

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from api.attendees.dependencies import StaffedEvent
 from api.checkin import service
 from api.checkin.schemas import PosterOut, StaffListOut
-from api.dependencies import AppSettings, CurrentAccount, DbSession, IfNoneMatch
+from api.dependencies import AppSettings, CurrentAccount, DbSession, IfNoneMatch, revalidated
 
 
 class CheckinController(Controller):
@@ -36,12 +36,8 @@ class CheckinController(Controller):
         if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
         found = await service.staff_list(db, event_staff.event, settings.secret_key)
-        body, etag = service.encoded_list(found)
         # Revalidated on every use: a staff phone on a venue's Wi-Fi fetches it every minute.
-        headers = {"Cache-Control": "private, no-cache", "ETag": etag}
-        if if_none_match == etag:
-            return Response(b"", status_code=304, headers=headers)
-        return Response(body, media_type=MediaType.JSON, headers=headers)
+        return revalidated(*service.encoded_list(found), if_none_match)
 
     @get("/posters/{token:str}", summary="The room behind a poster and its sessions (attendees)")
     async def poster(

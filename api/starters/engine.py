@@ -5,9 +5,16 @@ Pure functions over plain data (no database, no HTTP). An `EventIndex` is built 
 in microseconds:
 
 1. the reader's "looking for" matches the other's "can help with" (and the reverse);
-2. interests both hold, rarer ones first (weight log(N / holders));
+2. interests both hold, rarer ones first (weight log(N / holders); an interest fewer than
+   `MIN_GROUP` people hold counts as held by one, so the figures a phone gets for offline starters
+   (`EventIndex.frequencies`) say nothing about fewer than five people);
 3. sessions both attended (from counted check-ins, see `sessions_in_common`);
 4. otherwise the other's organization, role or interests.
+
+The app runs the same engine on the phone for a card opened offline (`pwa/js/starters.js`):
+both give the same starters for the same inputs (`tests/starters_golden.json` holds the cases both
+are checked against), so every step here is one the app can repeat exactly: code-point order,
+an FNV-1a hash to pick a template, and the same text folding (`api/vocabulary.py`).
 
 Only what the other person shares is ever used: their organization always (a badge shows it),
 their role, interests, needs and offers only when they opted in. Session attendance is not a
@@ -16,13 +23,13 @@ field anyone shares; it is used only as far as the reader witnessed it (`session
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from api.dashboard.suppression import MIN_GROUP
 from api.starters.phrases import PHRASES
 from api.vocabulary import normalize_term
 
@@ -124,6 +131,25 @@ class EventIndex:
         for person in people:
             self.count(person)
 
+    @classmethod
+    def from_frequencies(
+        cls, vocabulary: Iterable[VocabularyTerm], people: int, holders: Mapping[str, int]
+    ) -> EventIndex:
+        """The index a phone rebuilds from `frequencies()` (and the golden cases from JSON)."""
+        index = cls(vocabulary)
+        index._people = people
+        index._holders.update(holders)
+        return index
+
+    def frequencies(self) -> tuple[int, dict[str, int]]:
+        """How many people, and how many hold each interest held by at least MIN_GROUP: all the
+        ranking needs (the rest count as one), and nothing about fewer than five people."""
+        held = {key: n for key, n in self._holders.items() if n >= MIN_GROUP}
+        return self._people, dict(sorted(held.items()))
+
+    def vocabulary(self) -> list[VocabularyTerm]:
+        return list(self._terms.values())
+
     def count(self, person: Person) -> None:
         """Add one person's interests to the frequencies (rarer interests weigh more)."""
         self._people += 1
@@ -140,7 +166,9 @@ class EventIndex:
 
     def weight(self, key: str) -> float:
         """Inverse frequency of an interest: shared rare interests rank above common ones."""
-        holders = max(1, self._holders.get(key, 0))
+        holders = self._holders.get(key, 0)
+        if holders < MIN_GROUP:
+            holders = 1
         return math.log((self._people + 1) / holders) + 1.0
 
     def label(self, key: str, language: str, spelled: Mapping[str, str]) -> str:
@@ -161,11 +189,18 @@ def _spellings(index: EventIndex, *lists: Iterable[str]) -> dict[str, str]:
     return spelled
 
 
+def fnv1a(text: str) -> int:
+    """The 32-bit FNV-1a hash of `text` in UTF-8 (one the app computes the same way)."""
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
 def _pick(kind: str, language: str, seed: str) -> str:
     """One of the templates for `kind`: varied across pairs, stable for a pair."""
     templates = PHRASES[language if language in PHRASES else "en"][kind]
-    digest = hashlib.blake2b(f"{seed}:{kind}".encode(), digest_size=4).digest()
-    return templates[int.from_bytes(digest, "big") % len(templates)]
+    return templates[fnv1a(f"{seed}:{kind}") % len(templates)]
 
 
 def _join(labels: Sequence[str], language: str) -> str:

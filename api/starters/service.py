@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -9,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -24,7 +26,14 @@ from api.starters.engine import (
     sessions_in_common,
     starters_for,
 )
-from api.starters.schemas import ReasonOut, StarterOut
+from api.starters.phrases import PHRASES
+from api.starters.schemas import (
+    ReaderOut,
+    ReasonOut,
+    StarterKitOut,
+    StarterOut,
+    TermOut,
+)
 
 _INDEXES: OrderedDict[tuple[int, int, str, str], EventIndex] = OrderedDict()
 _KEEP = 16
@@ -186,3 +195,28 @@ async def starters_between(
     me = replace(person_from(reader), sessions=common)
     them = replace(person_from(other), sessions=common)
     return describe(starters_for(me, them, index, language))
+
+
+async def starter_kit(session: AsyncSession, event: Event, me: Attendee) -> StarterKitOut:
+    """What the phone needs to compute starters offline (see StarterKitOut)."""
+    index = await event_index(session, event)
+    people, holders = index.frequencies()
+    vocabulary = [
+        TermOut(key=t.key, label_en=t.label_en, label_es=t.label_es, aliases=list(t.aliases))
+        for t in index.vocabulary()
+    ]
+    reader = ReaderOut(
+        id=me.id,
+        interests=list(me.interests),
+        looking_for=list(me.looking_for),
+        can_help_with=list(me.can_help_with),
+    )
+    return StarterKitOut(
+        people=people, holders=holders, vocabulary=vocabulary, phrases=PHRASES, me=reader
+    )
+
+
+def encoded_kit(kit: StarterKitOut) -> tuple[bytes, str]:
+    """The kit as JSON and its ETag (a digest of it): an unchanged kit is a 304."""
+    body = msgspec.json.encode(kit)
+    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'

@@ -3,6 +3,8 @@
 //
 // Cards are found by HMAC-SHA256(salt, token) and sealed with the token (see
 // api/attendees/directory.py), so the copy on the phone tells nothing until a badge is scanned.
+// Beside the cards, the event's starter kit (vocabulary, interest frequencies, phrases and my own
+// terms: GET starter-kit) lets a card opened offline show the starters the server would give.
 import { getIfChanged } from "../api.js";
 import { state } from "../state.js";
 import { asPromise, done, openDb, readAll } from "./storage.js";
@@ -34,12 +36,18 @@ async function fetchDirectory(account, event) {
   const saved = await savedDirectory(account, event);
   const since = saved?.version ?? null;
   const query = since === null ? "" : `?since=${encodeURIComponent(since)}`;
-  const answer = await getIfChanged(`/api/events/${encodeURIComponent(event)}/directory${query}`, saved?.etag);
+  const path = `/api/events/${encodeURIComponent(event)}`;
+  const [answer, kit] = await Promise.all([
+    getIfChanged(`${path}/directory${query}`, saved?.etag),
+    // Without the kit the cards still open offline (with no starters): never fail for it.
+    getIfChanged(`${path}/starter-kit`, saved?.kitEtag).catch(() => ({ changed: false })),
+  ]);
   if (account !== state.me?.email) return; // signed out or someone else meanwhile: keep nothing
   const now = new Date().toISOString();
   const next = answer.changed
-    ? { ...applyDirectory(saved, answer.data), etag: answer.etag ?? null, savedAt: now }
+    ? { ...saved, ...applyDirectory(saved, answer.data), etag: answer.etag ?? null, savedAt: now }
     : saved;
+  if (kit.changed) Object.assign(next, { kit: kit.data, kitEtag: kit.etag ?? null });
   const db = await openDb();
   const tx = db.transaction("directories", "readwrite");
   tx.objectStore("directories").put({ ...next, account, event, checkedAt: now });
@@ -94,7 +102,8 @@ async function openEntry(salt, entry, token) {
   return JSON.parse(new TextDecoder().decode(plain));
 }
 
-/** The card for `token` from a saved directory: {event, attendee, card, isMe}, or null. */
+/** The card for `token` from a saved directory: {event, attendee, card, isMe, kit}, or null
+ * (`kit`, the event's starter kit, when the phone has one). */
 export async function lookUpOffline(token) {
   const normalized = normalizeToken(token);
   if (!normalized || !crypto.subtle) return null;
@@ -104,7 +113,7 @@ export async function lookUpOffline(token) {
     const entry = directory.entries.find((candidate) => candidate.key === key);
     if (entry) {
       const { attendee, card } = await openEntry(salt, entry, normalized);
-      return { event: directory.event, attendee, card, isMe: attendee === directory.me };
+      return { event: directory.event, attendee, card, isMe: attendee === directory.me, kit: directory.kit ?? null };
     }
   }
   return null;

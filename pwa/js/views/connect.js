@@ -7,6 +7,7 @@ import { lookUpOffline, refreshDirectory } from "../outbox/directory.js";
 import { queue } from "../outbox/queue.js";
 import { outboxEvents } from "../outbox/storage.js";
 import { normalizeToken } from "../outbox/tokens.js";
+import { startersFromKit } from "../starters.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
 import { noteForm } from "./contact-form.js";
@@ -138,7 +139,8 @@ function contactSection(scan, token) {
 async function offlineScan(token) {
   const found = await lookUpOffline(token);
   if (!found) return null;
-  return { event: found.event, attendee: found.attendee, card: found.card, is_me: found.isMe, starters: [], offline: true };
+  const starters = found.kit && !found.isMe ? startersFromKit(found.kit, found.attendee, found.card, state.language) : [];
+  return { event: found.event, attendee: found.attendee, card: found.card, is_me: found.isMe, starters, offline: true };
 }
 
 export async function render(container, { params, navigate }) {

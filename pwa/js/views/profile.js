@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { announce, announceError, h, messageBox, newId } from "../dom.js";
 import { clearFieldErrors, field, showApiFieldError, showFieldError } from "../fields.js";
+import { refreshDirectory } from "../outbox/directory.js";
 import { state } from "../state.js";
 import { termList } from "../term-list.js";
 
@@ -192,6 +193,8 @@ export async function render(container, { params }) {
       const saved = await api("PATCH", `/api/events/${slug}/me`, values);
       inputs.links.value = saved.links.join("\n");
       message.show("profile.saved", {}, "success");
+      // My terms feed the starters a card opened offline shows: keep the phone's copy current.
+      refreshDirectory(slug, { force: true }).catch(() => {});
     } catch (error) {
       if (showApiFieldError(form, error)) announceError(error);
       else message.error(error);

@@ -1,0 +1,75 @@
+"""Conversation starters offline: the app's engine gives the golden cases in the browser, and a
+card opened from the phone's directory without a network shows the starters the server gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import (
+    ATTENDEE,
+    Pages,
+    open_app,
+    wait_for_service_worker,
+    wait_until,
+)
+from tests.browser.screens import api_get
+from tests.browser.test_scanner import badge_of_another_attendee
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = json.loads((ROOT / "tests" / "starters_golden.json").read_text(encoding="utf-8"))
+PHRASES = json.loads((ROOT / "api" / "starters" / "phrases.json").read_text(encoding="utf-8"))
+
+RUN_GOLDEN = """async ({ golden, phrases }) => {
+  const { EventIndex, person, startersFor } = await import("/js/starters.js");
+  return golden.cases.map((c) => {
+    const { people, holders } = c;
+    const index = new EventIndex({ vocabulary: golden.vocabulary, people, holders });
+    const found = startersFor(person(c.reader), person(c.other), index, phrases, c.language);
+    return found.map(({ text, reason }) => ({ text, reason }));
+  });
+}"""
+
+KIT_SAVED = """async () => {
+  const { readAll } = await import("/js/outbox/storage.js");
+  return (await readAll("directories")).some((saved) => saved.event === "demo" && saved.kit);
+}"""
+
+
+def test_the_apps_engine_gives_each_golden_case(pages: Pages) -> None:
+    page = open_app(pages.new(ATTENDEE, language="en"), "/")
+    found = page.evaluate(RUN_GOLDEN, {"golden": GOLDEN, "phrases": PHRASES})
+    for case, starters in zip(GOLDEN["cases"], found, strict=True):
+        assert starters == case["expected"], case["case"]
+
+
+def shown_starters(page: Page) -> list[str]:
+    expect(page.locator(".starter").first).to_be_visible()
+    expect(page.locator(".starter .detail").first).to_contain_text(":")  # with its reason
+    return page.locator(".starter .starter-text").all_inner_texts()
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_a_card_opened_offline_shows_the_starters_the_server_gives(
+    pages: Pages, language: str
+) -> None:
+    person, badge = badge_of_another_attendee(pages, 2)
+    page = open_app(pages.new(ATTENDEE, language=language, service_workers="allow"), "/")
+    wait_for_service_worker(page)
+    wait_until(lambda: page.evaluate(KIT_SAVED) is True, 10)  # kept while online
+    # What the card view shows online (asked past the service worker, which would otherwise
+    # answer the offline card view from its copy of this very answer).
+    online = api_get(page, f"/api/badges/{badge['token']}?lang={language}")["starters"]
+    assert {s["reason"]["kind"] for s in online} - {"organization", "role", "event"}  # shared
+
+    page.context.set_offline(True)
+    open_app(page, f"/B/{badge['token']}")
+    expect(page.locator(".message").first).to_contain_text(
+        "sin conexión" if language == "es" else "offline"
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
+    assert shown_starters(page) == [s["text"] for s in online]
+    page.context.set_offline(False)
