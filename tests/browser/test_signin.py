@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.harness import (
@@ -18,6 +19,7 @@ from tests.browser.harness import (
     sign_in_with_code,
     wait_until,
 )
+from tests.browser.test_scanner import badge_of_another_attendee
 
 
 def test_signing_in_with_the_emailed_code_shows_my_events(pages: Pages) -> None:
@@ -111,3 +113,24 @@ def test_signing_out_ends_the_session_and_shows_the_signed_out_home(pages: Pages
     expect(page.get_by_role("heading", level=1)).to_have_text("Meet the right people at your event")
     expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
     assert page.request.get("/api/me").status == 401
+
+
+@pytest.mark.parametrize(
+    ("language", "notice", "app_hint"),
+    [
+        ("en", "You scanned a badge", "Open the app and scan the badge"),
+        ("es", "Has escaneado una acreditación", "Abre la aplicación y escanea"),
+    ],
+)
+def test_a_badge_opened_in_a_browser_not_signed_in_says_why_and_comes_back_to_it(
+    pages: Pages, language: str, notice: str, app_hint: str
+) -> None:
+    """As when an iPhone's Camera opens a badge in Safari, apart from the installed app."""
+    person, badge = badge_of_another_attendee(pages, 3)
+    reader, _ = badge_of_another_attendee(pages, 4 if language == "en" else 5)
+    page = open_app(pages.new(language=language), f"/B/{badge['token']}")
+    expect(page).to_have_url(re.compile(r"/signin\?next=%2FB%2F"))
+    expect(page.get_by_role("heading", level=2)).to_have_text(notice)
+    expect(page.get_by_role("region", name=notice)).to_contain_text(app_hint)
+    sign_in_with_code(page, pages.server, reader["email"])
+    expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])

@@ -17,13 +17,31 @@ function takeLinkToken() {
   return match[1];
 }
 
+/**
+ * A badge opened where nobody is signed in, on its way to sign-in: why, and the ways on. On an
+ * iPhone the Camera opens a badge's QR in Safari, which keeps its sign-in apart from the app
+ * installed on the home screen: someone signed in there lands here.
+ */
+function badgeNotice(next) {
+  if (!next || !/^\/b\/[^/]+$/i.test(next.split("?")[0])) return null;
+  const installed = window.matchMedia?.("(display-mode: standalone)").matches || navigator.standalone === true;
+  return h(
+    "section",
+    { class: "message", "aria-labelledby": "badge-notice-title" },
+    h("h2", { id: "badge-notice-title", t: "signin.badge_title" }),
+    h("p", { class: "detail", t: "signin.badge_body" }),
+    installed ? null : h("p", { class: "detail", t: "signin.badge_app" }),
+  );
+}
+
 export async function render(container, { signedIn }) {
   const token = takeLinkToken();
   const next = nextFromQuery();
   const message = messageBox();
   const heading = h("h1", { tabindex: "-1", t: "signin.title" });
   const body = h("div", { class: "stack" });
-  container.append(heading, body, message.el);
+  const notice = token || state.me ? null : badgeNotice(next);
+  container.append(...[heading, notice, body, message.el].filter(Boolean));
 
   if (state.me && !token) {
     body.append(
