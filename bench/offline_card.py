@@ -58,7 +58,8 @@ OPEN_CARD = """async (path) => {
   await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const note = main.querySelector(".message")?.textContent ?? "";
   const offline = note.includes("offline") || note.includes("sin conexión");
-  return { ms: performance.now() - start, offline, starters: main.querySelectorAll(".starter").length };
+  const starters = main.querySelectorAll(".starter").length;
+  return { ms: performance.now() - start, offline, starters };
 }"""
 
 LOOK_UP = """async (tokens) => {
@@ -81,7 +82,8 @@ STARTERS_ALONE = """async ({ tokens, rounds }) => {
   const times = [];
   for (const found of cards) {
     const start = performance.now();
-    for (let i = 0; i < rounds; i += 1) startersFromKit(found.kit, found.attendee, found.card, "es");
+    const { kit, attendee, card } = found;
+    for (let i = 0; i < rounds; i += 1) startersFromKit(kit, attendee, card, "es");
     times.push((performance.now() - start) / rounds);
   }
   return times;
