@@ -56,6 +56,7 @@ from api.followups.operations import FollowupKinds
 from api.followups.routes import FollowupController
 from api.imports.routes import ImportController
 from api.input import HostCheck, refuse_unstorable_input
+from api.invitations.routes import InvitationController
 from api.jobs import Job, run_jobs_forever
 from api.mail.worker import send_due_mail
 from api.models import utcnow
@@ -351,6 +352,7 @@ def create_app(
             sync_route(sync_engine),
             ConnectionController,
             StarterController,
+            InvitationController,
             CheckinController,
             DashboardController,
             AttendanceExportController,

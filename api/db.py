@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
-from sqlalchemy import event
+from sqlalchemy import Insert, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -126,3 +127,16 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """Open a session inside a transaction that commits on success and rolls back on error."""
     async with factory() as session, session.begin():
         yield session
+
+
+def insert_ignoring_duplicates(
+    session: AsyncSession, model: type[Any], index_elements: list[str], **where: Any
+) -> Insert:
+    """INSERT ... ON CONFLICT (index_elements) DO NOTHING for the session's database: rows a
+    concurrent request inserted meanwhile are skipped, not an error (`index_where` for a partial
+    unique index)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing(
+            index_elements=index_elements, **where
+        )
+    return sqlite.insert(model).on_conflict_do_nothing(index_elements=index_elements, **where)

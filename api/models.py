@@ -76,6 +76,8 @@ class Account(Base):
     # Set when the person unsubscribed from follow-up digests (from any digest's link, no
     # sign-in needed); no digest of any event is queued for them afterwards.
     digest_opt_out_at: Mapped[datetime | None]
+    # When the person first signed in (an invited attendee who has, for the organizer's counts).
+    signed_in_at: Mapped[datetime | None]
 
 
 class SigninToken(Base):
@@ -228,6 +230,12 @@ class Attendee(Base):
     profile_edited_at: Mapped[datetime | None]
     # This attendee turned every follow-up reminder of the event off.
     reminders_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the organizer last invited them by e-mail, and how many invitations were queued (the
+    # next one's queue key: a button pressed twice queues one).
+    invited_at: Mapped[datetime | None]
+    invitations: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When they first saved their own card (what it shares), invited or not.
+    card_set_up_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

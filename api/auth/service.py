@@ -275,6 +275,8 @@ async def start_login_session(session: AsyncSession, settings: Settings, account
             expires_at=utcnow() + timedelta(days=settings.session_days),
         )
     )
+    if account.signed_in_at is None:
+        account.signed_in_at = utcnow()
     return value
 
 

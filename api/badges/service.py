@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Insert, Row, exists, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,6 +14,7 @@ from api.badges.outcome import BADGE_OUTCOMES, SeenBadge, badge_outcome
 from api.badges.render import BadgeData
 from api.badges.schemas import BadgeOut, ScanOut
 from api.badges.tokens import badge_url, display_code, new_token, token_from_scan
+from api.db import insert_ignoring_duplicates
 from api.errors import Gone, NotFound
 from api.input import MAX_ROW_ID
 from api.models import Account, Attendee, Badge, Event, EventRole, utcnow
@@ -34,13 +34,8 @@ def _insert_new_badges(session: AsyncSession) -> Insert:
     Two requests may issue for the same attendee at once (PostgreSQL runs them concurrently);
     the partial unique index keeps one active badge and the other insert quietly does nothing.
     """
-    where = Badge.revoked_at.is_(None)
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(Badge).on_conflict_do_nothing(
-            index_elements=["attendee_id"], index_where=where
-        )
-    return sqlite.insert(Badge).on_conflict_do_nothing(
-        index_elements=["attendee_id"], index_where=where
+    return insert_ignoring_duplicates(
+        session, Badge, ["attendee_id"], index_where=Badge.revoked_at.is_(None)
     )
 
 

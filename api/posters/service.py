@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.badges.tokens import new_token
+from api.db import insert_ignoring_duplicates
 from api.errors import Conflict
 from api.models import Event, EventSession, Poster, utcnow
 from api.posters.content import PosterContent, event_days, poster_content, rooms_of
@@ -17,9 +17,7 @@ from api.posters.schemas import PosterRoomOut, PosterSessionOut, PostersOut
 
 def _insert_missing_posters(session: AsyncSession) -> Insert:
     """INSERT of posters that skips rooms a concurrent request gave a poster meanwhile."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(Poster).on_conflict_do_nothing(index_elements=["event_id", "room"])
-    return sqlite.insert(Poster).on_conflict_do_nothing(index_elements=["event_id", "room"])
+    return insert_ignoring_duplicates(session, Poster, ["event_id", "room"])
 
 
 async def event_schedule(session: AsyncSession, event: Event) -> list[EventSession]:

@@ -57,3 +57,5 @@ def apply_profile_update(attendee: Attendee, data: ProfileUpdate) -> None:
         setattr(attendee, name, value)
     if edited:
         attendee.profile_edited_at = utcnow()
+    if attendee.card_set_up_at is None:
+        attendee.card_set_up_at = utcnow()
