@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "1a9d4fb7105a";
+const VERSION = "5dcf2da6db12";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -41,12 +41,14 @@ const SHELL = [
   "/js/views/followups.js",
   "/js/views/home.js",
   "/js/views/import.js",
+  "/js/views/invitations.js",
   "/js/views/not-found.js",
   "/js/views/poster.js",
   "/js/views/posters.js",
   "/js/views/print.js",
   "/js/views/profile.js",
   "/js/views/scan.js",
+  "/js/views/setup.js",
   "/js/views/signin.js",
   "/js/views/staff.js",
   "/js/views/unsubscribe.js",

@@ -120,7 +120,8 @@ def test_the_kits_frequencies_rank_exactly_as_the_whole_event_does() -> None:
 
 
 async def add_interest_crowd(settings: Settings, event_id: int) -> None:
-    """The vocabulary, and six people who hold "Open data" and one who holds "Rare craft"."""
+    """The vocabulary; six people who share "Open data", one who shares "Rare craft", and five
+    who hold "Private matter" and share no interests."""
 
     async def work(session: AsyncSession) -> None:
         session.add(
@@ -134,9 +135,16 @@ async def add_interest_crowd(settings: Settings, event_id: int) -> None:
         )
 
     await run_in_db(settings, work)
+    shares = {"shared_fields": ["interests"]}
     for n in range(6):
-        await add_attendee(settings, event_id, f"crowd{n}@example.org", interests=["Open data"])
-    await add_attendee(settings, event_id, "rare@example.org", interests=["Rare craft"])
+        await add_attendee(
+            settings, event_id, f"crowd{n}@example.org", interests=["Open data"], **shares
+        )
+    await add_attendee(settings, event_id, "rare@example.org", interests=["Rare craft"], **shares)
+    for n in range(5):
+        await add_attendee(
+            settings, event_id, f"quiet{n}@example.org", interests=["Private matter"]
+        )
 
 
 async def event_id_of(settings: Settings) -> int:
@@ -160,9 +168,10 @@ async def test_the_kit_holds_the_event_and_my_terms_and_nothing_about_fewer_than
     assert response.status_code == 200
     assert response.headers["cache-control"] == "private, no-cache"
     kit = response.json()
-    # Lucía and the six of the crowd hold Open data; one person's "Rare craft" is not there.
+    # Lucía and the six of the crowd share Open data; one person's "Rare craft" is not there,
+    # nor the interest five people hold without sharing it; they are not counted at all.
     assert kit["holders"] == {"open-data": 7}
-    assert kit["people"] == 10
+    assert kit["people"] == 8
     assert kit["vocabulary"] == [
         {
             "key": "open-data",
@@ -173,7 +182,8 @@ async def test_the_kit_holds_the_event_and_my_terms_and_nothing_about_fewer_than
     ]
     assert kit["phrases"] == PHRASES
     assert kit["me"]["interests"] == ["Open data"]
-    assert "Rare craft" not in response.text
+    assert "rare craft" not in response.text.lower()
+    assert "private matter" not in response.text.lower()
     again = await client.get(KIT, headers={"If-None-Match": response.headers["etag"]})
     assert (again.status_code, again.content) == (304, b"")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,6 +91,23 @@ def _build(terms: Iterable[Interest], interests: Iterable[Sequence[str]]) -> Eve
     return index
 
 
+def _vocabulary(event_id: int) -> Select[Interest]:
+    # In a stable order: the first of two terms with the same spelling keeps it.
+    return select(Interest).where(Interest.event_id == event_id).order_by(Interest.id)
+
+
+def _held(event_id: int) -> Select[list[str], list[str]]:
+    return select(Attendee.interests, Attendee.shared_fields).where(Attendee.event_id == event_id)
+
+
+def _shared_interests(rows: Iterable[Any]) -> Iterator[Sequence[str]]:
+    """The interests of people who share them: the frequencies count no one else (the phone's
+    starter kit carries them to every attendee; see StarterKitOut)."""
+    for held, shared in rows:
+        if "interests" in shared:
+            yield held
+
+
 def _recent(event: tuple[int, str]) -> EventIndex | None:
     checked = _CHECKED.get(event)
     if checked is not None and time.monotonic() - checked[0] < RECHECK_SECONDS:
@@ -117,11 +134,9 @@ async def event_index(session: AsyncSession, event: Event) -> EventIndex:
     )
     index = _cached(key)
     if index is None:
-        terms = await session.scalars(select(Interest).where(Interest.event_id == event.id))
-        rows = await session.execute(
-            select(Attendee.interests).where(Attendee.event_id == event.id)
-        )
-        index = _remember(key, _build(list(terms), (held for (held,) in rows)))
+        terms = await session.scalars(_vocabulary(event.id))
+        rows = await session.execute(_held(event.id))
+        index = _remember(key, _build(list(terms), _shared_interests(rows)))
     return _checked(version, index)
 
 
@@ -135,9 +150,9 @@ def event_index_sync(db: Session, event_id: int) -> EventIndex:
     key = _fingerprint(event_id, db.execute(_changes(event_id)).one(), updated)
     index = _cached(key)
     if index is None:
-        terms = db.scalars(select(Interest).where(Interest.event_id == event_id))
-        rows = db.execute(select(Attendee.interests).where(Attendee.event_id == event_id))
-        index = _remember(key, _build(list(terms), (held for (held,) in rows)))
+        terms = db.scalars(_vocabulary(event_id))
+        rows = db.execute(_held(event_id))
+        index = _remember(key, _build(list(terms), _shared_interests(rows)))
     return _checked(version, index)
 
 

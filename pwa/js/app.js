@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { announce, announceError, h } from "./dom.js";
 import { applyLanguage, label, loadCatalogs, pickLanguage, saveLanguage } from "./i18n.js";
-import { REFRESH_MS, refreshDirectories } from "./outbox/directory.js";
+import { REFRESH_MS, forgetStarterKits, refreshDirectories } from "./outbox/directory.js";
 import { resume, startOutbox } from "./outbox/queue.js";
 import { FOLLOWUP_KINDS, forgetDrafts } from "./outbox/followups.js";
 import { forgetStaffLists } from "./outbox/stafflist.js";
@@ -26,6 +26,7 @@ import * as posters from "./views/posters.js";
 import * as print from "./views/print.js";
 import * as profile from "./views/profile.js";
 import * as scan from "./views/scan.js";
+import * as setup from "./views/setup.js";
 import * as signin from "./views/signin.js";
 import * as staff from "./views/staff.js";
 import * as unsubscribe from "./views/unsubscribe.js";
@@ -36,6 +37,8 @@ const ROUTES = [
   [/^\/(profile|organize)\/?$/, home, false],
   [/^\/signin$/, signin, false],
   [/^\/events\/([a-z0-9-]+)\/profile$/, profile, true],
+  // An invitation's link lands here after sign-in.
+  [/^\/events\/([a-z0-9-]+)\/setup$/, setup, true],
   [/^\/events\/([a-z0-9-]+)\/badge$/, badge, true],
   [/^\/events\/([a-z0-9-]+)\/scan$/, scan, true],
   [/^\/events\/([a-z0-9-]+)\/connections$/, connections, true],
@@ -191,6 +194,8 @@ async function signOut() {
   state.me = null;
   // A check-in phone's staff lists name everyone: they go with the session.
   if (account) await forgetStaffLists(account).catch(() => {});
+  // So do my own terms, kept beside the sealed cards for starters offline.
+  if (account) await forgetStarterKits(account).catch(() => {});
   // Drafted messages quote private notes: they go with the session too.
   if (account) forgetDrafts(account);
   // Cached API answers hold this person's data; they must not outlive the session.

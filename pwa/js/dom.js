@@ -45,6 +45,17 @@ export function h(tag, props = {}, ...children) {
 }
 
 /** Say `key` through the polite live region (re-announced even when it repeats). */
+/** A screen's section under its own heading (h2), named by it for screen readers. */
+export function section(titleKey, ...children) {
+  const headingId = newId("section");
+  return h(
+    "section",
+    { class: "stack", "aria-labelledby": headingId },
+    h("h2", { id: headingId, t: titleKey }),
+    ...children,
+  );
+}
+
 export function announce(key, vars = {}) {
   const region = document.getElementById("announcer");
   if (!region) return;

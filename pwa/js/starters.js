@@ -4,7 +4,7 @@
 // (tests/starters_golden.json). The event's part (vocabulary, interest frequencies, phrases) and
 // the reader's own terms come from GET /api/events/SLUG/starter-kit; the other person's from their
 // card in the offline directory, which holds only what they share.
-import { FOLD, MARKS, SEPARATORS, SPACES } from "./text-fold.js";
+import { FOLD, MARKS, SEPARATORS, SPACES, UNASSIGNED } from "./text-fold.js";
 
 export const MAX_STARTERS = 3;
 /** An interest fewer people hold counts as held by one (the kit says nothing about fewer). */
@@ -13,6 +13,30 @@ const SHARED_SESSION_SCORE = 22.0;
 const SHAREABLE = ["role", "interests", "looking_for", "can_help_with"];
 
 const folds = new Map(Object.entries(FOLD));
+// [first, last] code points, sorted: what the server's Unicode does not know, this browser's may.
+const unassigned = UNASSIGNED.split(",").map((span) => span.split("-").map((hex) => Number.parseInt(hex, 16)));
+
+function isUnassigned(code) {
+  let low = 0;
+  let high = unassigned.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const [first, last] = unassigned[middle];
+    if (code < first) high = middle - 1;
+    else if (code > last) low = middle + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** One character as Python's casefold then NFKD leave it (marks are dropped after). */
+function foldOne(ch) {
+  const code = ch.codePointAt(0);
+  if (code < 0x80) return ch.toLowerCase();
+  // Python knows nothing of it, so leaves it as it is; a newer browser might not.
+  if (isUnassigned(code)) return ch;
+  return (folds.get(ch) ?? ch.toLowerCase()).normalize("NFKD");
+}
 const marks = new RegExp(`[${MARKS}]`, "gu");
 const separators = new RegExp(`[${SEPARATORS}]+`, "gu");
 const edges = new RegExp(`^[${SPACES}]+|[${SPACES}]+$`, "gu");
@@ -25,12 +49,15 @@ function strip(text) {
 
 const normalized = new Map();
 
-/** api/vocabulary.py's normalize_term: case-folded, accent-free, single-spaced. */
+/**
+ * api/vocabulary.py's normalize_term: case-folded, accent-free, single-spaced. Character by
+ * character: casefold is, and NFKD differs only in the order of combining marks, all dropped.
+ */
 export function normalizeTerm(text) {
   let found = normalized.get(text);
   if (found === undefined) {
-    const folded = Array.from(text, (ch) => folds.get(ch) ?? ch.toLowerCase()).join("");
-    found = strip(folded.normalize("NFKD").replace(marks, "").replace(separators, " "));
+    const folded = Array.from(text, foldOne).join("");
+    found = strip(folded.replace(marks, "").replace(separators, " "));
     if (normalized.size > 65_536) normalized.clear();
     normalized.set(text, found);
   }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -76,6 +77,8 @@ SCREENS = [
     "scan",
     "connections",
     "staff",
+    "dashboard",
+    "setup",
 ]
 UNKNOWN_BADGE = "0000-0000-0000-0000-0000-0000-0000"
 
@@ -122,6 +125,13 @@ def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -
         page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/badges")
         expect(page.locator(".attendee-badges > li").first).to_be_visible()
         wait_until(lambda: page.locator("img.sheet-image").evaluate("img => img.complete"))
+    elif name == "dashboard":
+        page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo")
+        expect(
+            page.get_by_role("region", name=re.compile("Invitations|Invitaciones"))
+        ).to_be_visible()
+    elif name == "setup":
+        page = open_app(pages.new(ATTENDEE, language=language, **options), "/events/demo/setup")
     elif name == "staff":
         page = open_app(pages.new(ORGANIZER, language=language, **options), "/organize/demo/staff")
     else:  # pragma: no cover - a typo in a test

@@ -13,6 +13,7 @@ from tests.browser.harness import (
     ATTENDEE,
     Pages,
     open_app,
+    sign_in_with_code,
     wait_for_service_worker,
     wait_until,
 )
@@ -31,6 +32,12 @@ RUN_GOLDEN = """async ({ golden, phrases }) => {
     const found = startersFor(person(c.reader), person(c.other), index, phrases, c.language);
     return found.map(({ text, reason }) => ({ text, reason }));
   });
+}"""
+
+CARDS_SAVED = """async () => {
+  const { readAll } = await import("/js/outbox/storage.js");
+  const saved = await readAll("directories");
+  return saved.some((directory) => directory.event === "demo" && directory.entries.length);
 }"""
 
 KIT_SAVED = """async () => {
@@ -73,3 +80,17 @@ def test_a_card_opened_offline_shows_the_starters_the_server_gives(
     expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
     assert shown_starters(page) == [s["text"] for s in online]
     page.context.set_offline(False)
+
+
+def test_signing_out_drops_my_terms_kept_for_starters_and_keeps_the_sealed_cards(
+    pages: Pages,
+) -> None:
+    # A session of its own (signing out ends it on the server for every page that shares it).
+    reader, _ = badge_of_another_attendee(pages, 8)
+    page = open_app(pages.new(language="en"), "/signin")
+    sign_in_with_code(page, pages.server, reader["email"])
+    wait_until(lambda: page.evaluate(KIT_SAVED) is True, 10)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    assert page.evaluate(KIT_SAVED) is False
+    assert page.evaluate(CARDS_SAVED) is True

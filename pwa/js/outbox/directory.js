@@ -54,6 +54,26 @@ async function fetchDirectory(account, event) {
   await done(tx);
 }
 
+/**
+ * At sign-out: drop the starter kits this account kept (they hold my own interests, needs and
+ * offers in the clear). The sealed cards stay: they tell nothing without a badge.
+ */
+export async function forgetStarterKits(account) {
+  const db = await openDb();
+  const tx = db.transaction("directories", "readwrite");
+  const cursor = tx.objectStore("directories").openCursor();
+  cursor.onsuccess = () => {
+    const at = cursor.result;
+    if (!at) return;
+    if (at.value.account === account && at.value.kit) {
+      const { kit, kitEtag, ...rest } = at.value;
+      at.update(rest);
+    }
+    at.continue();
+  };
+  await done(tx);
+}
+
 const inFlight = new Map();
 
 /**
@@ -64,12 +84,19 @@ export async function refreshDirectory(event, { force = false } = {}) {
   const account = state.me?.email;
   if (!account) return;
   const key = `${account}|${event}`;
+  if (inFlight.has(key) && force) {
+    // A refresh that may have read before what forced this one (my profile saved): once more after.
+    const after = inFlight.get(key).catch(() => {}).then(() => fetchDirectory(account, event));
+    const next = after.finally(() => inFlight.get(key) === next && inFlight.delete(key));
+    inFlight.set(key, next);
+  }
   if (!inFlight.has(key)) {
     const saved = await savedDirectory(account, event);
     const age = saved?.checkedAt ? Date.now() - Date.parse(saved.checkedAt) : Infinity;
     if (!force && age < REFRESH_MS) return;
     if (inFlight.has(key)) return inFlight.get(key); // another call started while this one read
-    inFlight.set(key, fetchDirectory(account, event).finally(() => inFlight.delete(key)));
+    const next = fetchDirectory(account, event).finally(() => inFlight.get(key) === next && inFlight.delete(key));
+    inFlight.set(key, next);
   }
   return inFlight.get(key);
 }

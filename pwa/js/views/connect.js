@@ -139,7 +139,12 @@ function contactSection(scan, token) {
 async function offlineScan(token) {
   const found = await lookUpOffline(token);
   if (!found) return null;
-  const starters = found.kit && !found.isMe ? startersFromKit(found.kit, found.attendee, found.card, state.language) : [];
+  let starters = [];
+  try {
+    if (found.kit && !found.isMe) starters = startersFromKit(found.kit, found.attendee, found.card, state.language);
+  } catch {
+    // A kit saved by an older version the engine cannot read: the card still opens, without them.
+  }
   return { event: found.event, attendee: found.attendee, card: found.card, is_me: found.isMe, starters, offline: true };
 }
 

@@ -1,9 +1,10 @@
 // The organizer's dashboard: links to the event's screens, attendance, check-ins and networking in aggregate, kept fresh.
 import { api } from "../api.js";
 import { barChart } from "../bar-chart.js";
-import { h, messageBox, newId } from "../dom.js";
+import { h, messageBox, newId, section } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { state } from "../state.js";
+import { invitationsSection } from "./invitations.js";
 
 // About every 30 s while the screen is visible; a hidden tab asks for nothing.
 const REFRESH_MS = 30_000;
@@ -32,20 +33,12 @@ function organizerLinks(slug) {
   );
 }
 
-function section(titleKey, ...children) {
-  const headingId = newId("section");
-  return h(
-    "section",
-    { class: "stack", "aria-labelledby": headingId },
-    h("h2", { id: headingId, t: titleKey }),
-    ...children,
-  );
-}
-
 export async function render(container, { params }) {
   const [slug] = params;
   const path = () => `/api/events/${slug}/dashboard?language=${state.language}`;
+  const invitations = invitationsSection(slug);
   let data = await api("GET", path());
+  await invitations.refresh();
   let loadedAt = Date.now();
   let timer = null;
   let loading = false;
@@ -181,7 +174,7 @@ export async function render(container, { params }) {
     loading = true;
     refreshButton.disabled = true;
     try {
-      data = await api("GET", path());
+      [data] = await Promise.all([api("GET", path()), invitations.refresh()]);
       loadedAt = Date.now();
       refreshMessage.clear();
       draw();
@@ -224,6 +217,7 @@ export async function render(container, { params }) {
     organizerLinks(slug),
     h("div", { class: "dashboard-status" }, updated, refreshButton),
     refreshMessage.el,
+    invitations.el,
     section("dashboard.attendance", totals),
     section("dashboard.checkins", checkins.el, checkinsEmpty),
     section("dashboard.sessions", sessions.el, sessionsEmpty),
@@ -253,6 +247,7 @@ export async function render(container, { params }) {
     onLanguageChange() {
       // Interest labels come from the server in the reader's language; times and numbers here.
       draw();
+      invitations.draw();
       refresh().then(schedule);
     },
   };

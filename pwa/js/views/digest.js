@@ -1,6 +1,6 @@
 // The organizer's follow-up e-mail: when it goes out, send now, preview in both languages, what happened.
 import { api } from "../api.js";
-import { h, messageBox, newId } from "../dom.js";
+import { h, messageBox, newId, section } from "../dom.js";
 import { field } from "../fields.js";
 import { label, labelAttribute } from "../i18n.js";
 import { state } from "../state.js";
@@ -11,16 +11,6 @@ const REFRESH_MS = 10_000;
 // more often until everyone who should have it is queued.
 const QUEUEING_REFRESH_MS = 2_000;
 const PREVIEW_LANGUAGES = ["es", "en"];
-
-function section(titleKey, ...children) {
-  const headingId = newId("section");
-  return h(
-    "section",
-    { class: "stack", "aria-labelledby": headingId },
-    h("h2", { id: headingId, t: titleKey }),
-    ...children,
-  );
-}
 
 export async function render(container, { params }) {
   const [slug] = params;

@@ -277,6 +277,7 @@ export async function render(container, { params }) {
   container.append(
     h("h1", { tabindex: "-1", t: "import.title" }),
     h("p", {}, h("a", { href: `/organize/${slug}`, text: event.name })),
+    h("p", { class: "message", t: "import.private_until_shared" }),
     count,
     h("p", {}, h("a", { href: `/organize/${slug}/badges`, t: "import.print_link" })),
     checkForm,
