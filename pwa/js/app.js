@@ -213,6 +213,24 @@ function keepDirectories() {
   if (!state.me || !navigator.onLine) return;
   const slugs = state.me.events.filter((event) => event.roles.includes("attendee")).map((event) => event.slug);
   refreshDirectories(slugs);
+  keepMyBadges(slugs);
+}
+
+/**
+ * My badge opens offline even if its screen was never opened: read once the service worker (which
+ * keeps API answers for offline use) controls this page, then at each refresh (a reissued badge).
+ */
+async function keepMyBadges(slugs) {
+  const worker = navigator.serviceWorker;
+  if (!worker || !slugs.length) return;
+  if (!worker.controller) {
+    await new Promise((resolve) => {
+      worker.addEventListener("controllerchange", resolve, { once: true });
+      setTimeout(resolve, 10_000);
+    });
+  }
+  if (!worker.controller) return;
+  for (const slug of slugs) await api("GET", `/api/events/${encodeURIComponent(slug)}/me/badge`).catch(() => {});
 }
 
 /** "N waiting to sync", "could not sync" and "sign in again" in the header. */

@@ -15,6 +15,7 @@ from tests.browser.harness import (
     app_ready,
     open_app,
     wait_for_service_worker,
+    wait_until,
     watch,
 )
 
@@ -27,6 +28,12 @@ ACTIVE_VERSION = """async () => {
   return answer;
 }"""
 
+
+# The service worker's copy of my badge (the app reads it while online, screen or not).
+BADGE_KEPT = """async () => {
+  const cache = await caches.open("enlace-api-v1");
+  return (await cache.keys()).some((request) => request.url.endsWith("/api/events/demo/me/badge"));
+}"""
 
 NOTHING_PENDING_AFTER_UPDATE = """async () => {
   const registration = await navigator.serviceWorker.getRegistration();
@@ -51,6 +58,19 @@ def test_the_app_shell_reloads_offline_after_the_first_visit(pages: Pages) -> No
     page.goto("/no/such/page")
     app_ready(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    page.context.set_offline(False)
+
+
+def test_my_badge_opens_offline_though_its_screen_was_never_opened(pages: Pages) -> None:
+    page = open_app(pages.new(ATTENDEE, language="en", service_workers="allow"), "/")
+    wait_for_service_worker(page)
+    wait_until(lambda: page.evaluate(BADGE_KEPT) is True, 15)
+
+    page.context.set_offline(True)
+    page.get_by_role("link", name="My badge").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(".qr-box svg")).to_be_visible()
+    expect(page.locator(".badge-code")).not_to_be_empty()
     page.context.set_offline(False)
 
 
