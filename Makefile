@@ -37,6 +37,7 @@ $(NODE_STAMP): package.json package-lock.json
 run: install
 	$(BIN)/enlace migrate
 	$(BIN)/enlace demo
+	@echo "Phones on this Wi-Fi: HOST=0.0.0.0 ENLACE_BASE_URL=http://$$(hostname -I 2>/dev/null | cut -d' ' -f1):8000 make run (online only without https; see README, The app on a phone)"
 	$(BIN)/enlace serve
 
 test: install

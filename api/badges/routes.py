@@ -16,7 +16,15 @@ from api.attendees.dependencies import AttendeeMember, OrganizedEvent
 from api.attendees.membership import AttendeeMembership
 from api.attendees.search import attendee_filter
 from api.badges import jobs, render, service
-from api.badges.schemas import BadgeOut, Layout, PrintJobOut, PrintRequest, ScanOut
+from api.badges.address import address_problem
+from api.badges.schemas import (
+    BadgeAddressOut,
+    BadgeOut,
+    Layout,
+    PrintJobOut,
+    PrintRequest,
+    ScanOut,
+)
 from api.dependencies import WRITES, AppSettings, CurrentAccount, DbSession, Sessionmaker
 from api.errors import Invalid
 from api.models import Event
@@ -97,6 +105,14 @@ class ScanController(Controller):
 class BadgePrintController(Controller):
     path = "/api/events/{slug:str}/badges"
     tags = ["badges"]
+
+    @get("/address", summary="The address in the QR codes, and whether phones can open it")
+    async def address(
+        self, event_organizer: OrganizedEvent, settings: AppSettings
+    ) -> BadgeAddressOut:
+        return BadgeAddressOut(
+            base_url=settings.base_url, problem=address_problem(settings.base_url)
+        )
 
     # Badges missing from the run are issued first.
     @get("/preview", summary="The first sheet of a print run, as SVG", opt={WRITES: True})

@@ -46,3 +46,12 @@ class PrintJobOut(msgspec.Struct):
     total: int
     done: int
     error: str = ""  # a code: render_failed, server_stopped
+
+
+class BadgeAddressOut(msgspec.Struct):
+    """The address the QR codes point at (ENLACE_BASE_URL) and what is wrong with it for
+    printed badges: loopback (no phone can open it), private (only on that network, no https),
+    not_https; null when it is a public https address."""
+
+    base_url: str
+    problem: Literal["loopback", "private", "not_https"] | None

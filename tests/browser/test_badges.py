@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import zxingcpp
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
@@ -223,6 +224,24 @@ def test_a_reissued_badge_says_it_was_replaced(pages: Pages) -> None:
     page = open_app(pages.new(ATTENDEE, language="en"), f"/B/{old_token}")
     expect(page.get_by_role("heading", level=1)).to_have_text("This badge was replaced")
     expect(page.get_by_role("alert")).to_contain_text("Ask the person for their current badge")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "said"),
+    [
+        ("en", "Phones may not open these badges", "that is this computer itself"),
+        ("es", "Puede que los teléfonos no abran estas acreditaciones", "es este mismo ordenador"),
+    ],
+)
+def test_the_print_screen_warns_when_phones_cannot_open_the_qr_address(
+    pages: Pages, language: str, title: str, said: str
+) -> None:
+    # The test server's base URL is a loopback address, as `make run`'s default is.
+    page = open_app(pages.new(ORGANIZER, language=language), "/organize/demo/badges")
+    warning = page.get_by_role("alert").filter(has_text=title)
+    expect(warning).to_contain_text(said)
+    expect(warning).to_contain_text(pages.server.url)
+    expect(warning).to_contain_text("ENLACE_BASE_URL")
 
 
 def test_organizer_previews_and_prints_a_letter_pdf(pages: Pages, tmp_path: Path) -> None:

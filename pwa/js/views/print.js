@@ -20,10 +20,22 @@ function layoutKey(layout) {
   return LAYOUTS.find(([value]) => value === layout)[1];
 }
 
+/** Before printing a whole run: the QR codes point at an address phones cannot open (well). */
+function addressWarning({ problem, base_url: url }) {
+  const headingId = newId("address-title");
+  return h(
+    "section",
+    { class: `message ${problem === "not_https" ? "" : "message-error"}`, role: "alert", "aria-labelledby": headingId },
+    h("h2", { id: headingId, t: "print.address_title" }),
+    h("p", { class: "detail", t: [`print.address_${problem}`, { url }] }),
+    h("p", { class: "detail", t: "print.address_how" }),
+  );
+}
+
 export async function render(container, { params }) {
   const [slug] = params;
   const base = `/api/events/${slug}`;
-  const event = await api("GET", base);
+  const [event, address] = await Promise.all([api("GET", base), api("GET", `${base}/badges/address`)]);
   let layout = "a4";
   let query = "";
 
@@ -313,6 +325,7 @@ export async function render(container, { params }) {
     h("h1", { tabindex: "-1", t: "print.title" }),
     h("p", {}, h("a", { href: `/organize/${slug}`, text: event.name })),
     h("p", { class: "muted", t: "print.intro" }),
+    address.problem ? addressWarning(address) : null,
     layoutGroup,
     field("q", "print.search", search, { help: "print.search_help" }),
     count,
