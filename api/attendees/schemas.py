@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Annotated, Literal
+
 import msgspec
 
 from api.attendees.card import CardOut
@@ -57,3 +60,38 @@ class DirectoryOut(msgspec.Struct):
     full: bool
     entries: list[DirectoryEntry]
     removed: list[str]
+
+
+class AttendeeDetail(msgspec.Struct):
+    """One attendee as the organizer sees them: what was imported, what their card shares, and
+    how far they got (invited, signed in, card set up, their badge)."""
+
+    id: int
+    email: str
+    name: str
+    organization: str
+    role: str
+    language: str
+    ticket_type: str
+    interests: list[str]
+    looking_for: list[str]
+    can_help_with: list[str]
+    shared_fields: list[str]
+    invited_at: datetime | None
+    invitations: int
+    signed_in_at: datetime | None
+    card_set_up_at: datetime | None
+    badge_code: str | None
+    badge_issued_at: datetime | None
+    # People they met plus people who met them: what removing them would take from others.
+    connections: int
+
+
+class AttendeeEdit(msgspec.Struct, forbid_unknown_fields=True):
+    """What the organizer corrects of a registration; absent fields stay as they are."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    organization: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    role: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    ticket_type: Annotated[str, msgspec.Meta(max_length=120)] | None = None
+    language: Literal["es", "en", ""] | None = None
