@@ -26,7 +26,12 @@ from api.exports.cli import export
 from api.followups.cli import followups_command
 from api.imports.schemas import ImportReport
 from api.imports.service import import_attendees, parse_upload
-from api.migrate import upgrade_database
+from api.migrate import (
+    DatabaseNotReady,
+    current_revision,
+    require_current_schema,
+    upgrade_database,
+)
 from api.models import Account, Event
 from api.output_file import OutputFile
 from api.posters.cli import posters_command
@@ -43,12 +48,22 @@ def run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitabl
     async def main() -> T:
         engine = create_engine(settings)
         try:
+            await require_current_schema(engine)
             async with transaction(session_factory(engine)) as session:
                 return await work(session)
         finally:
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+async def check_database(settings: Settings) -> None:
+    """Refuse to start unless the database is reachable and migrated (see DatabaseNotReady)."""
+    engine = create_engine(settings)
+    try:
+        await require_current_schema(engine)
+    finally:
+        await engine.dispose()
 
 
 def settings_or_exit() -> Settings:
@@ -58,7 +73,22 @@ def settings_or_exit() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+class EnlaceCommands(click.Group):
+    """The commands, with the operator's usual problems said in a sentence, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatabaseNotReady as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if not exc.filename:
+                raise
+            # A folder that is not writable, a full disk, an unreadable file: name the file.
+            raise click.ClickException(f"{exc.filename}: {exc.strerror}.") from exc
+
+
+@click.group(cls=EnlaceCommands)
 def main() -> None:
     """Enlace: conference networking that survives conference Wi-Fi."""
 
@@ -75,6 +105,7 @@ def migrate() -> None:
     async def upgrade() -> None:
         engine = create_engine(settings)
         try:
+            await current_revision(engine)  # says so when the database cannot be reached
             await upgrade_database(engine)
         finally:
             await engine.dispose()
@@ -96,6 +127,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     if port:
         os.environ["PORT"] = str(port)
     settings = settings_or_exit()
+    asyncio.run(check_database(settings))
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -129,6 +161,7 @@ def worker(once: bool) -> None:
         engine = create_engine(settings)
         sessionmaker = session_factory(engine)
         try:
+            await require_current_schema(engine)
             if once:
                 return await run_due_jobs(sessionmaker, settings, JOBS, utcnow())
             # SIGTERM (systemd, docker stop) stops it as Ctrl-C does: what was sent is recorded

@@ -11,10 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from api.cli import main
+from api.db import create_engine
+from api.migrate import upgrade_database
 from api.models import Attendee
 from tests.browser.harness import ENLACE, free_port
 from tests.conftest import make_settings, run_in_db, wipe
@@ -24,6 +26,14 @@ from tests.conftest import make_settings, run_in_db, wipe
 def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     asyncio.run(wipe(database_url, tmp_path))
     return {"DATABASE_URL": database_url, "ENLACE_DATA_DIR": str(tmp_path)}
+
+
+def assert_refused(result: Result, message: str, exit_code: int = 1) -> None:
+    """The command stopped with `message` and a non-zero exit code, not with a traceback."""
+    assert result.exit_code == exit_code, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert message in result.output
+    assert "Traceback" not in result.output
 
 
 def count_attendees(database_url: str, tmp_path: Path) -> int:
@@ -171,3 +181,51 @@ def test_serve_on_another_port_answers_there(cli_env: dict[str, str], tmp_path: 
         server.wait(timeout=10)
     # Not "invalid host header": the default base URL follows the port asked for.
     assert status == 200
+
+
+def test_commands_on_a_database_never_migrated_say_to_migrate_first(
+    empty_url: str, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": empty_url, "ENLACE_DATA_DIR": str(tmp_path)}
+    export = tmp_path / "x.csv"
+    export.write_text("Email,Name\na@example.org,Ana\n")
+    runner = CliRunner()
+    for command in (
+        ["demo"],
+        ["signin-link", "a@example.org"],
+        ["import", "demo", str(export)],
+        ["badges", "demo", "--out", str(tmp_path / "b.pdf")],
+        ["export", "attendance", "demo", "--out", str(tmp_path / "a.csv")],
+        ["followups", "demo"],
+        ["worker", "--once"],
+    ):
+        result = runner.invoke(main, command, env=env)
+        assert_refused(result, "has no tables yet: run `enlace migrate` first.")
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    demo = runner.invoke(main, ["demo"], env=env)
+    assert demo.exit_code == 0, demo.output
+
+
+def test_a_database_at_an_older_version_says_to_migrate(empty_url: str, tmp_path: Path) -> None:
+    async def migrate_to_0007() -> None:
+        engine = create_engine(make_settings(empty_url, tmp_path))
+        try:
+            await upgrade_database(engine, "0007")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate_to_0007())
+    env = {"DATABASE_URL": empty_url, "ENLACE_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(main, ["demo"], env=env)
+    assert_refused(result, "is at an older version (revision 0007")
+    assert "run `enlace migrate` first." in result.output
+
+
+def test_a_database_that_cannot_be_reached_is_named(tmp_path: Path) -> None:
+    url = f"postgresql://enlace:secret@127.0.0.1:{free_port()}/enlace"
+    env = {"DATABASE_URL": url, "ENLACE_DATA_DIR": str(tmp_path)}
+    for command in (["migrate"], ["demo"]):
+        result = CliRunner().invoke(main, command, env=env)
+        assert_refused(result, "Cannot open the database postgresql+asyncpg://enlace:***@127.0.0.1")
+        assert "Check DATABASE_URL" in result.output
+        assert "secret" not in result.output
