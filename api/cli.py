@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 import click
 import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -320,10 +327,13 @@ def import_command(
                 delimiter=delimiter,
             )
             progress.update(reading, total=1, completed=1)
-            saving = progress.add_task("Saving attendees", total=len(parsed.records))
+            saving: list[TaskID] = []
 
+            # The bar appears once saving starts: a dry run or a refused import saves nothing.
             def advance(done: int, total: int) -> None:
-                progress.update(saving, completed=done, total=total)
+                if not saving:
+                    saving.append(progress.add_task("Saving attendees", total=total))
+                progress.update(saving[0], completed=done, total=total)
 
             return await import_attendees(
                 session,
@@ -339,7 +349,7 @@ def import_command(
     except DomainError as exc:
         print_problem(exc)
         sys.exit(1)
-    print_report(report)
+    print_report(report, skip_invalid)
 
 
 @main.command("badges")
@@ -433,31 +443,79 @@ def fonts_command() -> None:
 main.add_command(posters_command)
 
 
-def print_report(report: ImportReport) -> None:
-    out.print(
-        f"{report.format.upper()} · {report.total_rows} rows · "
-        f"encoding {report.encoding or '-'} · delimiter {report.delimiter!r}"
-    )
+def counted(count: int, singular: str, plural: str) -> str:
+    """`1 row`, `2 rows`: a count with its noun in the right number."""
+    return f"{count} {singular if count == 1 else plural}"
+
+
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def say(text: str) -> None:
+    # One line per sentence, wrapped by the terminal: a report piped to a file stays greppable.
+    out.print(text, soft_wrap=True, highlight=False)
+
+
+def say_problem(text: str) -> None:
+    console.print(text, soft_wrap=True, highlight=False)
+
+
+def print_report(report: ImportReport, skip_invalid: bool = False) -> None:
+    """The import's report: what was read, and what was done or would be done."""
+    read = [report.format.upper(), counted(report.total_rows, "row", "rows")]
+    if report.encoding:
+        read.append(f"encoding {report.encoding}")
+    if report.delimiter:
+        read.append(f"delimiter: {DELIMITER_NAMES.get(report.delimiter, repr(report.delimiter))}")
+    say(" · ".join(read))
     mapped = ", ".join(f"{c.header} → {c.field or '(ignored)'}" for c in report.columns)
-    out.print(f"Columns: {mapped}")
-    verb = "would be" if report.dry_run else "were"
-    out.print(
-        f"{report.created} {verb} created, {report.updated} updated, {report.unchanged} unchanged; "
-        f"{report.invalid_rows} rows with errors."
-    )
+    say(f"Columns: {mapped}")
     for error in report.errors:
-        out.print(f"[red]row {error.row}[/] {error.column}: {error.detail}")
+        say(f"[red]error[/] {error.detail}")
     for warning in report.warnings:
-        out.print(f"[yellow]row {warning.row}[/] {warning.column}: {warning.detail}")
+        say(f"[yellow]warning[/] {warning.detail}")
+    people = counted(report.created, "attendee", "attendees")
+    if report.applied:
+        say(f"{people} created, {report.updated} updated, {report.unchanged} unchanged.")
+        if report.invalid_rows:
+            left_out = (
+                "row with errors was" if report.invalid_rows == 1 else "rows with errors were"
+            )
+            say(f"{report.invalid_rows} {left_out} left out.")
+        return
+    say(
+        f"{people} would be created, {report.updated} would be updated, "
+        f"{report.unchanged} would stay unchanged."
+    )
+    if report.dry_run and report.invalid_rows:
+        one = report.invalid_rows == 1
+        if skip_invalid:
+            left_out = "row with errors would be" if one else "rows with errors would be"
+            say(f"{report.invalid_rows} {left_out} left out.")
+        else:
+            say(
+                f"{report.invalid_rows} {'row has' if one else 'rows have'} errors: as it is, "
+                f"the import would save nothing. Fix {'it' if one else 'them'}, or add "
+                "--skip-invalid to import the other rows."
+            )
     if report.dry_run:
-        out.print("Dry run: nothing was saved.")
+        say("Dry run: nothing was saved.")
 
 
 def print_problem(exc: DomainError) -> None:
-    console.print(f"[red]{exc.code}[/]: {exc.detail}")
+    """An import refused: its report, then what to do (last, where the eye lands)."""
     report: Any = exc.extra.get("report")
     if isinstance(report, ImportReport):
         print_report(report)
+    if exc.code == "rows_invalid" and isinstance(report, ImportReport):
+        have = "row has" if report.invalid_rows == 1 else "rows have"
+        say_problem(
+            f"Error: {report.invalid_rows} {have} errors, so nothing was imported. Fix "
+            f"{'it' if report.invalid_rows == 1 else 'them'}, or add --skip-invalid to import "
+            "the other rows."
+        )
+        return
+    say_problem(f"Error: {exc.detail}")
 
 
 if __name__ == "__main__":

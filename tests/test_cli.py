@@ -73,10 +73,14 @@ def test_import_dry_run_then_import(
     )
     dry = runner.invoke(main, ["import", "demo", str(export), "--dry-run"], env=cli_env)
     assert dry.exit_code == 0, dry.output
-    assert "1 would be created" in dry.output
+    assert "1 attendee would be created, 0 would be updated, 1 would stay unchanged." in dry.output
+    assert "delimiter: semicolon" in dry.output
+    assert "Saving attendees" not in dry.output
+    assert "Dry run: nothing was saved." in dry.output
     assert count_attendees(database_url, tmp_path) == before
     done = runner.invoke(main, ["import", "demo", str(export)], env=cli_env)
     assert done.exit_code == 0, done.output
+    assert "1 attendee created, 0 updated, 1 unchanged." in done.output
     assert count_attendees(database_url, tmp_path) == before + 1
 
 
@@ -90,7 +94,7 @@ def test_import_reports_row_errors_and_exits_nonzero(
     export.write_text("Email,Name\nnot-an-email,Ana\nok@example.org,Luis\n")
     result = runner.invoke(main, ["import", "demo", str(export)], env=cli_env)
     assert result.exit_code == 1
-    assert "row 2" in result.output
+    assert "Row 2: e-mail" in result.output
     assert count_attendees(database_url, tmp_path) == before
 
 
@@ -229,3 +233,58 @@ def test_a_database_that_cannot_be_reached_is_named(tmp_path: Path) -> None:
         assert_refused(result, "Cannot open the database postgresql+asyncpg://enlace:***@127.0.0.1")
         assert "Check DATABASE_URL" in result.output
         assert "secret" not in result.output
+
+
+def test_import_dry_run_of_a_file_with_errors_says_the_import_would_stop(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    export = tmp_path / "bad.csv"
+    export.write_text("Email,Name\nnot-an-email,Ana\nuno@example.org,Uno\ndos@example.org,Dos\n")
+    dry = runner.invoke(main, ["import", "demo", str(export), "--dry-run"], env=cli_env)
+    assert dry.exit_code == 0, dry.output
+    assert "CSV · 3 rows · encoding utf-8 · delimiter: comma" in dry.output
+    assert "error Row 2: e-mail 'not-an-email' is not valid" in dry.output
+    assert "2 attendees would be created, 0 would be updated, 0 would stay unchanged." in (
+        dry.output
+    )
+    assert (
+        "1 row has errors: as it is, the import would save nothing. Fix it, or add "
+        "--skip-invalid to import the other rows." in dry.output
+    )
+    skipping = runner.invoke(
+        main, ["import", "demo", str(export), "--dry-run", "--skip-invalid"], env=cli_env
+    )
+    assert "1 row with errors would be left out." in skipping.output
+    refused = runner.invoke(main, ["import", "demo", str(export)], env=cli_env)
+    assert_refused(
+        refused,
+        "Error: 1 row has errors, so nothing was imported. Fix it, or add --skip-invalid to "
+        "import the other rows.",
+    )
+    assert "Saving attendees" not in refused.output
+    done = runner.invoke(main, ["import", "demo", str(export), "--skip-invalid"], env=cli_env)
+    assert done.exit_code == 0, done.output
+    assert "2 attendees created, 0 updated, 0 unchanged." in done.output
+    assert "1 row with errors was left out." in done.output
+
+
+def test_import_of_a_spreadsheet_names_no_delimiter(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    import openpyxl
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Email", "Name"])
+    sheet.append(["hoja@example.org", "Hoja"])
+    path = tmp_path / "people.xlsx"
+    book.save(path)
+    dry = runner.invoke(main, ["import", "demo", str(path), "--dry-run"], env=cli_env)
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.startswith("XLSX · 1 row\n"), dry.output
+    assert "None" not in dry.output
