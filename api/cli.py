@@ -39,7 +39,7 @@ from api.migrate import (
     require_current_schema,
     upgrade_database,
 )
-from api.models import Account, Event
+from api.models import Account, Attendee, Event
 from api.output_file import OutputFile
 from api.posters.cli import posters_command
 from api.settings import Settings, SettingsError, load_settings
@@ -361,7 +361,12 @@ def import_command(
     type=OutputFile(),
     help="Where to write the PDF.",
 )
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default=None,
+    help="Plain paper with crop marks (default: a4; the stock's own paper with --stock).",
+)
 @click.option(
     "--stock",
     type=click.Choice(["avery-5392"]),
@@ -371,14 +376,23 @@ def import_command(
 @click.option(
     "--search", default="", help="Only attendees whose name, e-mail or organization match."
 )
-def badges_command(event: str, out_path: Path, paper: str, stock: str | None, search: str) -> None:
+def badges_command(
+    event: str, out_path: Path, paper: str | None, stock: str | None, search: str
+) -> None:
     """Write printable badge sheets for EVENT (its slug) to a PDF."""
     from api.attendees.search import attendee_filter
     from api.badges.render import LAYOUTS, BadgeData, write_badge_sheets
     from api.badges.service import badges_to_print
+    from api.badges.text import FontsMissing
 
+    layout = LAYOUTS[stock or paper or "a4"]
+    if stock and paper and paper != layout.paper:
+        raise click.BadParameter(
+            f"{stock} stock comes on {layout.paper.capitalize()} paper: leave out --paper, "
+            f"or leave out --stock to print on plain {paper.capitalize()} with crop marks.",
+            param_hint="--paper",
+        )
     settings = settings_or_exit()
-    layout = LAYOUTS[stock or paper]
 
     async def gather(session: AsyncSession) -> tuple[str, list[BadgeData]]:
         found = await session.scalar(select(Event).where(Event.slug == event))
@@ -387,11 +401,19 @@ def badges_command(event: str, out_path: Path, paper: str, stock: str | None, se
         rows = await badges_to_print(
             session, found, settings.base_url, attendee_filter(found, search)
         )
+        if not rows:
+            anyone = await session.scalar(select(Attendee.id).where(Attendee.event_id == found.id))
+            if anyone is None:
+                raise click.ClickException(
+                    f"'{event}' has no attendees yet: import them first (enlace import)."
+                )
+            raise click.ClickException(
+                f"Nobody in '{event}' has a name, e-mail or organization matching "
+                f"'{search.strip()}': nothing to print."
+            )
         return found.name, rows
 
     title, badges = run_with_session(settings, gather)
-    if not badges:
-        raise click.ClickException("No attendees to print: import attendees first.")
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -407,6 +429,9 @@ def badges_command(event: str, out_path: Path, paper: str, stock: str | None, se
                 badges, layout, pdf, title, lambda done: progress.update(task, completed=done)
             )
         partial.replace(out_path)
+    except FontsMissing as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(str(exc)) from exc
     except BaseException:  # also Ctrl-C: leave no half-written file behind
         partial.unlink(missing_ok=True)
         raise

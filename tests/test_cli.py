@@ -19,7 +19,7 @@ from api.db import create_engine
 from api.migrate import upgrade_database
 from api.models import Attendee
 from tests.browser.harness import ENLACE, free_port
-from tests.conftest import make_settings, run_in_db, wipe
+from tests.conftest import add_event, make_settings, run_in_db, wipe
 
 
 @pytest.fixture
@@ -288,3 +288,40 @@ def test_import_of_a_spreadsheet_names_no_delimiter(
     assert dry.exit_code == 0, dry.output
     assert dry.stdout.startswith("XLSX · 1 row\n"), dry.output
     assert "None" not in dry.output
+
+
+def test_badges_search_that_matches_nobody_says_so(cli_env: dict[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = ["--out", str(tmp_path / "x.pdf")]
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    result = runner.invoke(main, ["badges", "demo", *out, "--search", "zzz"], env=cli_env)
+    assert_refused(result, "Nobody in 'demo' has a name, e-mail or organization matching 'zzz'")
+    assert "import" not in result.output
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_badges_for_an_event_without_attendees_say_to_import_them(
+    cli_env: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    asyncio.run(add_event(make_settings(database_url, tmp_path), "vacio"))
+    for search in ([], ["--search", "ana"]):
+        result = CliRunner().invoke(
+            main, ["badges", "vacio", "--out", str(tmp_path / "x.pdf"), *search], env=cli_env
+        )
+        assert_refused(result, "'vacio' has no attendees yet: import them first")
+
+
+def test_badges_refuse_a4_paper_with_letter_stock(cli_env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "x.pdf"
+    result = CliRunner().invoke(
+        main,
+        ["badges", "demo", "--out", str(out), "--paper", "a4", "--stock", "avery-5392"],
+        env=cli_env,
+    )
+    assert_refused(
+        result,
+        "avery-5392 stock comes on Letter paper: leave out --paper, or leave out --stock to "
+        "print on plain A4 with crop marks.",
+        exit_code=2,
+    )
+    assert not out.exists()
