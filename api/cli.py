@@ -252,6 +252,7 @@ def demo() -> None:
     for who, email, link in links:
         # soft_wrap keeps each link on one line so terminals can open it with a click.
         out.print(f"  {who:<10} {email}\n             {link}", soft_wrap=True)
+    out.print(base_url_note(settings), soft_wrap=True)
     out.print("New link later: `.venv/bin/enlace signin-link EMAIL`, or the sign-in page.\n")
 
 
@@ -262,6 +263,16 @@ def signin_link(email: str) -> None:
     settings = settings_or_exit()
     link = run_with_session(settings, lambda session: _signin_link(session, settings, email, "/"))
     out.print(link, soft_wrap=True)
+    console.print(base_url_note(settings), soft_wrap=True)
+
+
+def base_url_note(settings: Settings) -> str:
+    """Which server the links lead to, and how to point them at another: a shell apart from the
+    server's does not know the port it was started on."""
+    return (
+        f"Links lead to {settings.base_url}; if the server answers elsewhere (another port or "
+        "host), set ENLACE_BASE_URL to its address, e.g. ENLACE_BASE_URL=http://127.0.0.1:8001."
+    )
 
 
 @main.command()

@@ -325,3 +325,18 @@ def test_badges_refuse_a4_paper_with_letter_stock(cli_env: dict[str, str], tmp_p
         exit_code=2,
     )
     assert not out.exists()
+
+
+def test_signin_link_says_which_server_it_leads_to_and_how_to_change_it(
+    cli_env: dict[str, str],
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    env = cli_env | {"ENLACE_BASE_URL": "http://127.0.0.1:8123"}
+    result = runner.invoke(main, ["signin-link", "asistente@example.org"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("http://127.0.0.1:8123/signin#t=")
+    assert (
+        "Links lead to http://127.0.0.1:8123; if the server answers elsewhere (another port or "
+        "host), set ENLACE_BASE_URL to its address" in result.stderr
+    )
