@@ -340,3 +340,9 @@ def test_signin_link_says_which_server_it_leads_to_and_how_to_change_it(
         "Links lead to http://127.0.0.1:8123; if the server answers elsewhere (another port or "
         "host), set ENLACE_BASE_URL to its address" in result.stderr
     )
+
+
+def test_a_setting_that_is_not_a_number_is_named(cli_env: dict[str, str]) -> None:
+    for command in (["mail"], ["export", "attendance", "demo", "--out", "x.csv"]):
+        result = CliRunner().invoke(main, command, env=cli_env | {"PORT": "eighty"})
+        assert_refused(result, "PORT must be a whole number, not 'eighty'")
