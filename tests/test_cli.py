@@ -346,3 +346,15 @@ def test_a_setting_that_is_not_a_number_is_named(cli_env: dict[str, str]) -> Non
     for command in (["mail"], ["export", "attendance", "demo", "--out", "x.csv"]):
         result = CliRunner().invoke(main, command, env=cli_env | {"PORT": "eighty"})
         assert_refused(result, "PORT must be a whole number, not 'eighty'")
+
+
+def test_a_file_that_cannot_be_written_is_named(cli_env: dict[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    (tmp_path / "x.pdf.part").mkdir()  # where the PDF is written before it is renamed
+    result = runner.invoke(
+        main,
+        ["badges", "demo", "--out", str(tmp_path / "x.pdf"), "--search", "alex rivera"],
+        env=cli_env,
+    )
+    assert_refused(result, f"{tmp_path / 'x.pdf.part'}: Is a directory.")
