@@ -14,7 +14,14 @@ from typing import Any, TypeVar
 import click
 import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,8 +33,13 @@ from api.exports.cli import export
 from api.followups.cli import followups_command
 from api.imports.schemas import ImportReport
 from api.imports.service import import_attendees, parse_upload
-from api.migrate import upgrade_database
-from api.models import Account, Event
+from api.migrate import (
+    DatabaseNotReady,
+    current_revision,
+    require_current_schema,
+    upgrade_database,
+)
+from api.models import Account, Attendee, Event
 from api.output_file import OutputFile
 from api.posters.cli import posters_command
 from api.settings import Settings, SettingsError, load_settings
@@ -43,12 +55,22 @@ def run_with_session(settings: Settings, work: Callable[[AsyncSession], Awaitabl
     async def main() -> T:
         engine = create_engine(settings)
         try:
+            await require_current_schema(engine)
             async with transaction(session_factory(engine)) as session:
                 return await work(session)
         finally:
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+async def check_database(settings: Settings) -> None:
+    """Refuse to start unless the database is reachable and migrated (see DatabaseNotReady)."""
+    engine = create_engine(settings)
+    try:
+        await require_current_schema(engine)
+    finally:
+        await engine.dispose()
 
 
 def settings_or_exit() -> Settings:
@@ -58,7 +80,22 @@ def settings_or_exit() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+class EnlaceCommands(click.Group):
+    """The commands, with the operator's usual problems said in a sentence, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatabaseNotReady as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if not exc.filename:
+                raise
+            # A folder that is not writable, a full disk, an unreadable file: name the file.
+            raise click.ClickException(f"{exc.filename}: {exc.strerror}.") from exc
+
+
+@click.group(cls=EnlaceCommands)
 def main() -> None:
     """Enlace: conference networking that survives conference Wi-Fi."""
 
@@ -75,6 +112,7 @@ def migrate() -> None:
     async def upgrade() -> None:
         engine = create_engine(settings)
         try:
+            await current_revision(engine)  # says so when the database cannot be reached
             await upgrade_database(engine)
         finally:
             await engine.dispose()
@@ -96,6 +134,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     if port:
         os.environ["PORT"] = str(port)
     settings = settings_or_exit()
+    asyncio.run(check_database(settings))
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -129,6 +168,7 @@ def worker(once: bool) -> None:
         engine = create_engine(settings)
         sessionmaker = session_factory(engine)
         try:
+            await require_current_schema(engine)
             if once:
                 return await run_due_jobs(sessionmaker, settings, JOBS, utcnow())
             # SIGTERM (systemd, docker stop) stops it as Ctrl-C does: what was sent is recorded
@@ -212,6 +252,7 @@ def demo() -> None:
     for who, email, link in links:
         # soft_wrap keeps each link on one line so terminals can open it with a click.
         out.print(f"  {who:<10} {email}\n             {link}", soft_wrap=True)
+    out.print(base_url_note(settings), soft_wrap=True)
     out.print("New link later: `.venv/bin/enlace signin-link EMAIL`, or the sign-in page.\n")
 
 
@@ -222,6 +263,16 @@ def signin_link(email: str) -> None:
     settings = settings_or_exit()
     link = run_with_session(settings, lambda session: _signin_link(session, settings, email, "/"))
     out.print(link, soft_wrap=True)
+    console.print(base_url_note(settings), soft_wrap=True)
+
+
+def base_url_note(settings: Settings) -> str:
+    """Which server the links lead to, and how to point them at another: a shell apart from the
+    server's does not know the port it was started on."""
+    return (
+        f"Links lead to {settings.base_url}; if the server answers elsewhere (another port or "
+        "host), set ENLACE_BASE_URL to its address, e.g. ENLACE_BASE_URL=http://127.0.0.1:8001."
+    )
 
 
 @main.command()
@@ -287,10 +338,13 @@ def import_command(
                 delimiter=delimiter,
             )
             progress.update(reading, total=1, completed=1)
-            saving = progress.add_task("Saving attendees", total=len(parsed.records))
+            saving: list[TaskID] = []
 
+            # The bar appears once saving starts: a dry run or a refused import saves nothing.
             def advance(done: int, total: int) -> None:
-                progress.update(saving, completed=done, total=total)
+                if not saving:
+                    saving.append(progress.add_task("Saving attendees", total=total))
+                progress.update(saving[0], completed=done, total=total)
 
             return await import_attendees(
                 session,
@@ -306,7 +360,7 @@ def import_command(
     except DomainError as exc:
         print_problem(exc)
         sys.exit(1)
-    print_report(report)
+    print_report(report, skip_invalid)
 
 
 @main.command("badges")
@@ -318,7 +372,12 @@ def import_command(
     type=OutputFile(),
     help="Where to write the PDF.",
 )
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"]),
+    default=None,
+    help="Plain paper with crop marks (default: a4; the stock's own paper with --stock).",
+)
 @click.option(
     "--stock",
     type=click.Choice(["avery-5392"]),
@@ -328,14 +387,23 @@ def import_command(
 @click.option(
     "--search", default="", help="Only attendees whose name, e-mail or organization match."
 )
-def badges_command(event: str, out_path: Path, paper: str, stock: str | None, search: str) -> None:
+def badges_command(
+    event: str, out_path: Path, paper: str | None, stock: str | None, search: str
+) -> None:
     """Write printable badge sheets for EVENT (its slug) to a PDF."""
     from api.attendees.search import attendee_filter
     from api.badges.render import LAYOUTS, BadgeData, write_badge_sheets
     from api.badges.service import badges_to_print
+    from api.badges.text import FontsMissing
 
+    layout = LAYOUTS[stock or paper or "a4"]
+    if stock and paper and paper != layout.paper:
+        raise click.BadParameter(
+            f"{stock} stock comes on {layout.paper.capitalize()} paper: leave out --paper, "
+            f"or leave out --stock to print on plain {paper.capitalize()} with crop marks.",
+            param_hint="--paper",
+        )
     settings = settings_or_exit()
-    layout = LAYOUTS[stock or paper]
 
     async def gather(session: AsyncSession) -> tuple[str, list[BadgeData]]:
         found = await session.scalar(select(Event).where(Event.slug == event))
@@ -344,11 +412,19 @@ def badges_command(event: str, out_path: Path, paper: str, stock: str | None, se
         rows = await badges_to_print(
             session, found, settings.base_url, attendee_filter(found, search)
         )
+        if not rows:
+            anyone = await session.scalar(select(Attendee.id).where(Attendee.event_id == found.id))
+            if anyone is None:
+                raise click.ClickException(
+                    f"'{event}' has no attendees yet: import them first (enlace import)."
+                )
+            raise click.ClickException(
+                f"Nobody in '{event}' has a name, e-mail or organization matching "
+                f"'{search.strip()}': nothing to print."
+            )
         return found.name, rows
 
     title, badges = run_with_session(settings, gather)
-    if not badges:
-        raise click.ClickException("No attendees to print: import attendees first.")
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -364,6 +440,9 @@ def badges_command(event: str, out_path: Path, paper: str, stock: str | None, se
                 badges, layout, pdf, title, lambda done: progress.update(task, completed=done)
             )
         partial.replace(out_path)
+    except FontsMissing as exc:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(str(exc)) from exc
     except BaseException:  # also Ctrl-C: leave no half-written file behind
         partial.unlink(missing_ok=True)
         raise
@@ -400,31 +479,79 @@ def fonts_command() -> None:
 main.add_command(posters_command)
 
 
-def print_report(report: ImportReport) -> None:
-    out.print(
-        f"{report.format.upper()} · {report.total_rows} rows · "
-        f"encoding {report.encoding or '-'} · delimiter {report.delimiter!r}"
-    )
+def counted(count: int, singular: str, plural: str) -> str:
+    """`1 row`, `2 rows`: a count with its noun in the right number."""
+    return f"{count} {singular if count == 1 else plural}"
+
+
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def say(text: str) -> None:
+    # One line per sentence, wrapped by the terminal: a report piped to a file stays greppable.
+    out.print(text, soft_wrap=True, highlight=False)
+
+
+def say_problem(text: str) -> None:
+    console.print(text, soft_wrap=True, highlight=False)
+
+
+def print_report(report: ImportReport, skip_invalid: bool = False) -> None:
+    """The import's report: what was read, and what was done or would be done."""
+    read = [report.format.upper(), counted(report.total_rows, "row", "rows")]
+    if report.encoding:
+        read.append(f"encoding {report.encoding}")
+    if report.delimiter:
+        read.append(f"delimiter: {DELIMITER_NAMES.get(report.delimiter, repr(report.delimiter))}")
+    say(" · ".join(read))
     mapped = ", ".join(f"{c.header} → {c.field or '(ignored)'}" for c in report.columns)
-    out.print(f"Columns: {mapped}")
-    verb = "would be" if report.dry_run else "were"
-    out.print(
-        f"{report.created} {verb} created, {report.updated} updated, {report.unchanged} unchanged; "
-        f"{report.invalid_rows} rows with errors."
-    )
+    say(f"Columns: {mapped}")
     for error in report.errors:
-        out.print(f"[red]row {error.row}[/] {error.column}: {error.detail}")
+        say(f"[red]error[/] {error.detail}")
     for warning in report.warnings:
-        out.print(f"[yellow]row {warning.row}[/] {warning.column}: {warning.detail}")
+        say(f"[yellow]warning[/] {warning.detail}")
+    people = counted(report.created, "attendee", "attendees")
+    if report.applied:
+        say(f"{people} created, {report.updated} updated, {report.unchanged} unchanged.")
+        if report.invalid_rows:
+            left_out = (
+                "row with errors was" if report.invalid_rows == 1 else "rows with errors were"
+            )
+            say(f"{report.invalid_rows} {left_out} left out.")
+        return
+    say(
+        f"{people} would be created, {report.updated} would be updated, "
+        f"{report.unchanged} would stay unchanged."
+    )
+    if report.dry_run and report.invalid_rows:
+        one = report.invalid_rows == 1
+        if skip_invalid:
+            left_out = "row with errors would be" if one else "rows with errors would be"
+            say(f"{report.invalid_rows} {left_out} left out.")
+        else:
+            say(
+                f"{report.invalid_rows} {'row has' if one else 'rows have'} errors: as it is, "
+                f"the import would save nothing. Fix {'it' if one else 'them'}, or add "
+                "--skip-invalid to import the other rows."
+            )
     if report.dry_run:
-        out.print("Dry run: nothing was saved.")
+        say("Dry run: nothing was saved.")
 
 
 def print_problem(exc: DomainError) -> None:
-    console.print(f"[red]{exc.code}[/]: {exc.detail}")
+    """An import refused: its report, then what to do (last, where the eye lands)."""
     report: Any = exc.extra.get("report")
     if isinstance(report, ImportReport):
         print_report(report)
+    if exc.code == "rows_invalid" and isinstance(report, ImportReport):
+        have = "row has" if report.invalid_rows == 1 else "rows have"
+        say_problem(
+            f"Error: {report.invalid_rows} {have} errors, so nothing was imported. Fix "
+            f"{'it' if report.invalid_rows == 1 else 'them'}, or add --skip-invalid to import "
+            "the other rows."
+        )
+        return
+    say_problem(f"Error: {exc.detail}")
 
 
 if __name__ == "__main__":

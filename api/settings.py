@@ -73,11 +73,21 @@ def _env_bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not '{value}'") from None
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from environment variables (ENLACE_* plus DATABASE_URL, HOST, PORT)."""
     env = dict(os.environ if environ is None else environ)
     data_dir = Path(env.get("ENLACE_DATA_DIR", "data"))
-    port = int(env.get("PORT", "8000"))
+    port = _env_int(env, "PORT", 8000)
     host = env.get("HOST", "127.0.0.1")
     base_url = env.get("ENLACE_BASE_URL", f"http://{host}:{port}").rstrip("/")
     hosts = [h.strip() for h in env.get("ENLACE_ALLOWED_HOSTS", "").split(",") if h.strip()]
@@ -92,18 +102,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secret_key=env.get("ENLACE_SECRET_KEY", ""),
         allowed_hosts=hosts,
         smtp_host=env.get("ENLACE_SMTP_HOST", ""),
-        smtp_port=int(env.get("ENLACE_SMTP_PORT", "25")),
+        smtp_port=_env_int(env, "ENLACE_SMTP_PORT", 25),
         smtp_user=env.get("ENLACE_SMTP_USER", ""),
         smtp_password=env.get("ENLACE_SMTP_PASSWORD", ""),
         smtp_starttls=_env_bool(env.get("ENLACE_SMTP_STARTTLS", "")),
         mail_from=env.get("ENLACE_MAIL_FROM", "Enlace <no-reply@enlace.invalid>"),
-        max_upload_bytes=int(env.get("ENLACE_MAX_UPLOAD_BYTES", "20000000")),
-        import_max_rows=int(env.get("ENLACE_IMPORT_MAX_ROWS", "100000")),
-        sync_keep_days=int(env.get("ENLACE_SYNC_KEEP_DAYS", "30")),
-        sync_rate_per_minute=int(env.get("ENLACE_SYNC_RATE_PER_MINUTE", "600")),
+        max_upload_bytes=_env_int(env, "ENLACE_MAX_UPLOAD_BYTES", 20_000_000),
+        import_max_rows=_env_int(env, "ENLACE_IMPORT_MAX_ROWS", 100_000),
+        sync_keep_days=_env_int(env, "ENLACE_SYNC_KEEP_DAYS", 30),
+        sync_rate_per_minute=_env_int(env, "ENLACE_SYNC_RATE_PER_MINUTE", 600),
         redis_url=env.get("ENLACE_REDIS_URL", ""),
         run_jobs=_env_bool(env.get("ENLACE_JOBS", "1")),
-        lease_seconds=int(env.get("ENLACE_LEASE_SECONDS", "120")),
+        lease_seconds=_env_int(env, "ENLACE_LEASE_SECONDS", 120),
     )
     return finalize(settings)
 

@@ -89,6 +89,20 @@ def database_url(
         run_coroutine(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+@pytest.fixture
+def empty_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the same backend, not yet migrated."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"enlace_migrate_{uuid.uuid4().hex[:10]}"
+    run_coroutine(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", database_url)
+    finally:
+        run_coroutine(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 async def _admin(statement: str) -> None:
     connection = await asyncpg.connect(POSTGRES_ADMIN)
     try:

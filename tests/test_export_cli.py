@@ -92,7 +92,7 @@ def test_an_output_folder_that_does_not_exist_is_named(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     missing = tmp_path / "nowhere" / "x.csv"
-    for command in (["export", "attendance", "expo"], ["posters", "expo"]):
+    for command in (["export", "attendance", "expo"], ["posters", "expo"], ["badges", "expo"]):
         result = CliRunner().invoke(main, [*command, "--out", str(missing)], env=cli_env)
         assert result.exit_code == 2, result.output
         assert "does not exist; create it or choose another" in result.output

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +13,7 @@ from sqlalchemy import inspect, text
 from api.db import create_engine
 from api.migrate import downgrade_database, upgrade_database
 from api.models import Base
-from tests.conftest import _admin, make_settings
+from tests.conftest import make_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -52,20 +49,6 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     finally:
         await engine.dispose()
     assert mode == "wal"
-
-
-@pytest.fixture
-async def empty_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of the same backend, not yet migrated."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
-        return
-    name = f"enlace_migrate_{uuid.uuid4().hex[:10]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield re.sub(r"/[^/]*$", f"/{name}", database_url)
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_badges_get_their_event_and_outlive_their_attendee_from_0004(

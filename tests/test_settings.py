@@ -70,3 +70,8 @@ def test_the_base_url_host_is_accepted_with_its_port(tmp_path: Path) -> None:
         {"ENLACE_DATA_DIR": str(tmp_path), "ENLACE_BASE_URL": "http://192.168.1.20:9000"}
     )
     assert lan.allowed_hosts == ["192.168.1.20", "192.168.1.20:9000"]
+
+
+def test_a_number_setting_that_is_not_a_number_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="PORT must be a whole number, not 'eighty'"):
+        load_settings({"ENLACE_DATA_DIR": str(tmp_path), "PORT": "eighty"})

@@ -17,6 +17,7 @@ from api.errors import BadInput
 from api.exports import attendance
 from api.exports.filters import STATUSES, AttendanceFilters, parse_filters
 from api.i18n import LANGUAGES
+from api.migrate import require_current_schema
 from api.models import Account, Event
 from api.output_file import OutputFile
 from api.settings import SettingsError, load_settings
@@ -127,6 +128,7 @@ def attendance_command(
         engine = create_engine(settings, True)
         reader = session_factory(engine)
         try:
+            await require_current_schema(engine)
             plan = await _plan(reader, event, filters, language)
             if file_format == "xlsx":
                 await _write(attendance.attendance_xlsx(reader, plan, count), out_path)

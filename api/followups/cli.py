@@ -15,6 +15,7 @@ from api.db import create_engine, session_factory, transaction
 from api.followups import digests
 from api.followups.digest_schemas import DigestQueued, DigestStatus
 from api.i18n import LANGUAGES
+from api.migrate import require_current_schema
 from api.models import Event, utcnow
 from api.settings import Settings, SettingsError, load_settings
 
@@ -28,6 +29,7 @@ def _in_event(
     async def main() -> T:
         engine = create_engine(settings)
         try:
+            await require_current_schema(engine)
             async with transaction(session_factory(engine)) as session:
                 event = await session.scalar(select(Event).where(Event.slug == slug))
                 if event is None:
@@ -102,6 +104,7 @@ def followups_command(event: str, send: bool, dry_run: bool, language: str) -> N
     async def send_now() -> DigestQueued | None:
         engine = create_engine(settings)
         try:
+            await require_current_schema(engine)
             sessionmaker = session_factory(engine)
             async with transaction(sessionmaker) as session:
                 found = await session.scalar(select(Event.id).where(Event.slug == event))

@@ -157,9 +157,10 @@ async def import_attendees(
         applied=applied,
     )
     if not dry_run and not applied:
+        one = invalid_rows == 1
         raise Invalid(
-            f"{invalid_rows} row(s) have errors, so nothing was imported. Fix those rows, or "
-            "choose to import only the valid rows.",
+            f"{invalid_rows} {'row has' if one else 'rows have'} errors, so nothing was imported. "
+            f"Fix {'it' if one else 'them'}, or choose to import only the valid rows.",
             code="rows_invalid",
             report=report,
         )
