@@ -26,6 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.service import find_or_create_account, normalize_email, request_signin
+from api.badges.address import ADVICE as ADDRESS_ADVICE
+from api.badges.address import address_problem
 from api.db import create_engine, session_factory, transaction
 from api.demo.seed import ATTENDEE_EMAIL, DEMO_SLUG, ORGANIZER_EMAIL, STAFF_EMAIL, seed_demo
 from api.errors import DomainError
@@ -425,6 +427,10 @@ def badges_command(
         return found.name, rows
 
     title, badges = run_with_session(settings, gather)
+    problem = address_problem(settings.base_url)
+    if problem is not None:
+        # On stderr, before the work: a whole print run of badges no phone can open is costly.
+        click.echo("Warning: " + ADDRESS_ADVICE[problem].format(url=settings.base_url), err=True)
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -150,6 +150,32 @@ def test_badges_writes_a_pdf_of_sheets_for_the_event(
     assert "1 badge on 1 LETTER page" in only.output
 
 
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://127.0.0.1:8000", "this computer itself"),
+        ("http://192.168.1.20:8000", "private network"),
+        ("https://enlace.example.org", None),
+    ],
+)
+def test_badges_warn_when_phones_cannot_open_the_qr_address(
+    cli_env: dict[str, str], tmp_path: Path, base_url: str, warned: str | None
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["demo"], env=cli_env).exit_code == 0
+    result = runner.invoke(
+        main,
+        ["badges", "demo", "--out", str(tmp_path / "b.pdf"), "--search", "alex rivera"],
+        env=cli_env | {"ENLACE_BASE_URL": base_url},
+    )
+    assert result.exit_code == 0, result.output
+    if warned is None:
+        assert "Warning" not in result.output
+    else:
+        assert f"Warning: The QR codes would point at {base_url}" in result.output
+        assert warned in result.output and "ENLACE_BASE_URL" in result.output
+
+
 def test_badges_for_an_unknown_event_says_so(cli_env: dict[str, str], tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["badges", "nope", "--out", str(tmp_path / "x.pdf")], env=cli_env
