@@ -1,6 +1,6 @@
 // Service worker: precaches the versioned app shell, serves it offline, keeps API reads for offline use.
 // VERSION is a hash of the SHELL files (`make pwa-version`), so any change installs a new worker.
-const VERSION = "45b370690e37";
+const VERSION = "4afacdb27d2e";
 const SHELL_CACHE = `enlace-shell-${VERSION}`;
 const API_CACHE = "enlace-api-v1";
 const SHELL = [
@@ -29,6 +29,7 @@ const SHELL = [
   "/js/text-fold.js",
   "/js/updates.js",
   "/js/views/attendance.js",
+  "/js/views/attendees.js",
   "/js/views/badge.js",
   "/js/views/checkin.js",
   "/js/views/connect.js",

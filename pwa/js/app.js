@@ -10,6 +10,7 @@ import { outboxEvents } from "./outbox/storage.js";
 import { state } from "./state.js";
 import { watchForUpdates } from "./updates.js";
 import * as attendance from "./views/attendance.js";
+import * as attendees from "./views/attendees.js";
 import * as badge from "./views/badge.js";
 import * as checkin from "./views/checkin.js";
 import * as connect from "./views/connect.js";
@@ -51,6 +52,7 @@ const ROUTES = [
   [/^\/[bB]\/([0-9A-Za-z-]+)\/?$/, connect, true],
   [/^\/organize\/new$/, eventForm, true],
   [/^\/organize\/([a-z0-9-]+)\/import$/, importer, true],
+  [/^\/organize\/([a-z0-9-]+)\/attendees(?:\/(\d+))?\/?$/, attendees, true],
   [/^\/organize\/([a-z0-9-]+)\/badges$/, print, true],
   [/^\/organize\/([a-z0-9-]+)\/posters$/, posters, true],
   [/^\/organize\/([a-z0-9-]+)\/staff$/, staff, true],

@@ -79,6 +79,8 @@ SCREENS = [
     "staff",
     "dashboard",
     "setup",
+    "attendees",
+    "attendee",
 ]
 UNKNOWN_BADGE = "0000-0000-0000-0000-0000-0000-0000"
 
@@ -130,6 +132,15 @@ def show_screen(pages: Pages, name: str, language: str = "en", **options: Any) -
         expect(
             page.get_by_role("region", name=re.compile("Invitations|Invitaciones"))
         ).to_be_visible()
+    elif name == "attendees":
+        page = open_app(
+            pages.new(ORGANIZER, language=language, **options), "/organize/demo/attendees"
+        )
+        expect(page.locator(".attendee-list > li").first).to_be_visible()
+    elif name == "attendee":
+        page = pages.new(ORGANIZER, language=language, **options)
+        someone = api_get(page, "/api/events/demo/attendees?limit=1")["items"][0]
+        open_app(page, f"/organize/demo/attendees/{someone['id']}")
     elif name == "setup":
         page = open_app(pages.new(ATTENDEE, language=language, **options), "/events/demo/setup")
     elif name == "staff":

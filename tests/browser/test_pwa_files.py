@@ -15,7 +15,8 @@ PWA = Path(__file__).resolve().parents[2] / "pwa"
 CATALOG_KEY = re.compile(
     r"""["'`]((?:app|update|language|signout|signin|home|role|field|terms|profile|event|form|"""
     r"""import|importfield|importcode|notfound|failure|error|hint|badge|connect|connections|sync|outcome|print|scan|"""
-    r"""dashboard|attendance_export|checkin|poster|posters|staff|followups)"""
+    r"""dashboard|attendance_export|checkin|poster|posters|staff|followups|setup|invitations|"""
+    r"""attendees)"""
     r"""\.[a-z0-9_.]+)["'`]"""
 )
 
@@ -62,6 +63,19 @@ def test_the_service_worker_precaches_every_shell_file() -> None:
     assert re.search(r'const VERSION = "[^"]+"', source)
     assert "skipWaiting()" in source.split('addEventListener("message"', 1)[1]
     assert source.count("skipWaiting()") == 1, "skipWaiting only when the page asks"
+
+
+def test_the_stylesheet_closes_every_block_it_opens() -> None:
+    """An unclosed block swallows every rule after it (browsers read them as nested)."""
+    for sheet in (PWA / "css").glob("*.css"):
+        text = re.sub(r"/\*.*?\*/", "", sheet.read_text("utf-8"), flags=re.DOTALL)
+        depth = 0
+        for number, line in enumerate(text.splitlines(), 1):
+            depth += line.count("{") - line.count("}")
+            assert depth >= 0, f"{sheet.name}:{number} closes a block never opened"
+            if re.match(r"^[.#a-z@:*\[]", line):
+                assert depth <= 1, f"{sheet.name}:{number} starts a rule inside an unclosed block"
+        assert depth == 0, f"{sheet.name} leaves {depth} block(s) open"
 
 
 def test_the_manifest_names_icons_that_exist_with_their_sizes() -> None:

@@ -13,6 +13,7 @@ function organizerLinks(slug) {
   const links = [
     [`/organize/${slug}/edit`, "dashboard.link_edit"],
     [`/organize/${slug}/import`, "event.import_link"],
+    [`/organize/${slug}/attendees`, "dashboard.link_attendees"],
     [`/organize/${slug}/badges`, "home.print_link"],
     [`/organize/${slug}/posters`, "dashboard.link_posters"],
     [`/organize/${slug}/staff`, "dashboard.link_staff"],

@@ -107,9 +107,7 @@ export async function render(container, { params }) {
 
   drawPreview();
   container.append(
-    h("h1", { tabindex: "-1", t: "setup.title" }),
-    h("p", { class: "lead", t: "setup.intro" }),
-    interestsFirst,
+    ...[h("h1", { tabindex: "-1", t: "setup.title" }), h("p", { class: "lead", t: "setup.intro" }), interestsFirst].filter(Boolean),
     section("setup.now_title", h("p", { t: "setup.now_intro" }), preview),
     section("setup.imported_title", h("p", { t: "setup.imported_intro" }), form),
     message.el,
