@@ -69,13 +69,32 @@ def test_cp1252_file_reads_when_its_encoding_is_chosen() -> None:
     assert parsed.records[0].name == "José Muñoz"
 
 
-def test_cp1252_file_without_an_encoding_suggests_cp1252() -> None:
-    data = csv_bytes("Email,Name", "jose@example.org,José Muñoz", encoding="cp1252")
+def test_a_cp1252_file_without_an_encoding_is_detected_and_read() -> None:
+    data = csv_bytes(
+        "Email,Nombre,Organización",
+        "jose@example.org,José Muñoz,Fundación Niños",
+        "maria@example.org,María Núñez,Cañada",
+        encoding="cp1252",
+    )
+    parsed = parse_attendee_file(data)
+    assert (parsed.encoding, parsed.encoding_detected) == ("cp1252", True)
+    assert [r.name for r in parsed.records] == ["José Muñoz", "María Núñez"]
+    assert parsed.records[0].organization == "Fundación Niños"
+    plain = parse_attendee_file(csv_bytes("Email,Name", "ana@example.org,Aña"))
+    assert plain.encoding_detected is False
+
+
+def test_a_shift_jis_file_is_detected_too() -> None:
+    data = "名前,メール\n山田太郎,taro@example.org\n田中花子,hanako@example.org\n".encode("shift_jis")
+    parsed = parse_attendee_file(data, mapping={"名前": "name", "メール": "email"})
+    assert parsed.encoding_detected and [r.name for r in parsed.records] == ["山田太郎", "田中花子"]
+
+
+def test_bytes_utf8_cannot_read_and_no_encoding_fits_are_unreadable_encoding() -> None:
+    data = b"Email,Name\n" + bytes(range(0x80, 0x100)) * 4
     refused = problem(data)
     assert refused.code == "unreadable_encoding" and refused.status == 422
-    assert "cp1252" in refused.detail and "latin-1" in refused.detail
-    offset = data.index("é".encode("cp1252"))
-    assert f"offset {offset}" in refused.detail
+    assert "cp1252" in refused.detail and "offset 11" in refused.detail
 
 
 def test_bytes_the_chosen_encoding_cannot_read_are_unreadable_encoding() -> None:

@@ -102,16 +102,16 @@ async def test_rows_with_errors_block_the_import_unless_valid_rows_are_chosen(
     assert (accepted["created"], accepted["invalid_rows"]) == (4, 1)
 
 
-async def test_a_legacy_encoding_can_be_chosen(
+async def test_a_legacy_encoding_is_detected_or_chosen(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     await organizer_with_event(client, settings)
     content = "Email;Nombre;Empresa\njose@example.org;José Muñoz;Compañía\n".encode("cp1252")
-    unreadable = await upload(client, content)
-    assert unreadable.status_code == 422
-    assert unreadable.json()["code"] == "unreadable_encoding"
-    assert "cp1252" in unreadable.json()["detail"]
+    detected = (await upload(client, content, dry_run="true")).json()
+    assert (detected["encoding"], detected["encoding_detected"]) == ("cp1252", True)
+    assert detected["preview"][0]["name"] == "José Muñoz"
     ok = (await upload(client, content, encoding="cp1252")).json()
+    assert ok["encoding_detected"] is False
     assert ok["created"] == 1 and ok["delimiter"] == ";"
     assert await attendee_names(client) == ["José Muñoz"]
 

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
+import charset_normalizer
 import msgspec
 import openpyxl
 from email_validator import EmailNotValidError, validate_email
@@ -120,6 +121,8 @@ class ParsedImport(msgspec.Struct):
     errors: list[RowError]
     warnings: list[RowWarning]
     total_rows: int
+    # The file was not UTF-8 and `encoding` is the one found for it (see _detected_encoding).
+    encoding_detected: bool = False
 
 
 # --- Text ---------------------------------------------------------------------------------------
@@ -788,8 +791,8 @@ _SNIFF_CHARS = 65_536
 _SEPARATOR_HINT = re.compile(r"sep=(.)\r?\n")
 
 
-def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
-    """The text of a CSV file and the name of the encoding used."""
+def _decode(data: bytes, encoding: str | None) -> tuple[str, str, bool]:
+    """The text of a CSV file, the name of the encoding used, and whether it was detected."""
     if encoding:
         try:
             codec = codecs.lookup(encoding.strip()).name
@@ -813,6 +816,9 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
+        detected = None if encoding else _detected_encoding(data)
+        if detected is not None:
+            return detected[0], detected[1], True
         line = data.count(b"\n", 0, exc.start) + 1
         if codec.startswith("utf"):
             advice = (
@@ -831,7 +837,31 @@ def _decode(data: bytes, encoding: str | None) -> tuple[str, str]:
         # codecs.lookup also knows codecs that cannot decode text: bytes-to-bytes ones such as
         # "base64" (LookupError), and "undefined", which refuses everything (UnicodeError).
         raise _unknown_encoding(encoding or codec) from None
-    return text.removeprefix("\ufeff"), codec
+    return text.removeprefix("\ufeff"), codec, False
+
+
+# What the detector reads (it is slow on large files; a ticketing export's first 256 KB holds
+# plenty of names with accents).
+DETECT_BYTES = 256_000
+
+
+def _detected_encoding(data: bytes) -> tuple[str, str] | None:
+    """A file that is not UTF-8 (an older Excel's CSV, say), read in the encoding
+    charset-normalizer finds most likely, when that reads it whole; else None."""
+    matches = list(charset_normalizer.from_bytes(data[:DETECT_BYTES]))
+    if not matches or matches[0].encoding in {"utf_8", "ascii"}:
+        return None
+    # A short list of names fits many single-byte encodings (Windows-1250, -1252, DOS Baltic
+    # read "José" alike, and the detector's ranking between them is noise): Windows-1252, what
+    # older Excel and ticketing exports use in Spanish and English, when it reads the file
+    # without mess; else the detector's best guess (Shift-JIS, Windows-1251...).
+    clean = {m.encoding for m in matches if m.chaos == 0}
+    codec = codecs.lookup("cp1252" if "cp1252" in clean else matches[0].encoding).name
+    try:
+        text = data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text, codec
 
 
 def _unknown_encoding(name: str) -> ImportProblem:
@@ -889,7 +919,7 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
 def _parse_csv(
     data: bytes, encoding: str | None, delimiter: str | None, **options: Any
 ) -> ParsedImport:
-    text, used_encoding = _decode(data, encoding)
+    text, used_encoding, detected = _decode(data, encoding)
     hint = _SEPARATOR_HINT.match(text)
     if hint:
         text = text[hint.end() :]
@@ -899,13 +929,15 @@ def _parse_csv(
         chosen = hint.group(1)
     else:
         chosen = _sniff_delimiter(text)
-    return _parse_rows(
+    parsed = _parse_rows(
         _csv_rows(text, chosen),
         file_format="csv",
         encoding=used_encoding,
         delimiter=chosen,
         **options,
     )
+    parsed.encoding_detected = detected
+    return parsed
 
 
 # --- XLSX ---------------------------------------------------------------------------------------

@@ -26,3 +26,5 @@ class ImportReport(msgspec.Struct):
     preview: list[AttendeeRecord]
     dry_run: bool
     applied: bool
+    # The CSV was not UTF-8: `encoding` was found by detection (check the accents in the preview).
+    encoding_detected: bool = False

@@ -141,6 +141,7 @@ async def import_attendees(
     report = ImportReport(
         format=parsed.format,
         encoding=parsed.encoding,
+        encoding_detected=parsed.encoding_detected,
         delimiter=parsed.delimiter,
         columns=parsed.columns,
         total_rows=parsed.total_rows,

@@ -75,6 +75,9 @@ function drawReport(target, report) {
     h("h2", { tabindex: "-1", t: report.dry_run ? "import.report_title" : "import.result_title" }),
     h("p", { class: "lead", t: report.dry_run ? "import.dry_run_note" : "import.applied_note" }),
     h("dl", { class: "facts" }, detected),
+    report.encoding_detected
+      ? h("p", { class: "message", role: "note", t: ["import.encoding_detected", { encoding: report.encoding }] })
+      : null,
     h(
       "dl",
       { class: "counts" },
@@ -125,7 +128,7 @@ function drawReport(target, report) {
       ),
     );
   }
-  target.replaceChildren(...parts);
+  target.replaceChildren(...parts.filter(Boolean));
   target.hidden = false;
 }
 
