@@ -85,7 +85,9 @@ def test_a_cp1252_file_without_an_encoding_is_detected_and_read() -> None:
 
 
 def test_a_shift_jis_file_is_detected_too() -> None:
-    data = "名前,メール\n山田太郎,taro@example.org\n田中花子,hanako@example.org\n".encode("shift_jis")
+    data = "名前,メール\n山田太郎,taro@example.org\n田中花子,hanako@example.org\n".encode(
+        "shift_jis"
+    )
     parsed = parse_attendee_file(data, mapping={"名前": "name", "メール": "email"})
     assert parsed.encoding_detected and [r.name for r in parsed.records] == ["山田太郎", "田中花子"]
 
