@@ -1,4 +1,4 @@
-"""WebKit tests: one live server per database, one Xvfb display, a fresh WebKit window per test."""
+"""WebKit tests: a live server per database, one Xvfb display, a fresh WebKit window per test."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.harness import LiveServer, live_server_on
-from tests.webkit.phone import Phone, require_webkit, start_webkit, virtual_display
+from tests.webkit.phone import Desktop, Phone, require_webkit, start_webkit, virtual_desktop
 
 HERE = Path(__file__).parent
 
@@ -20,9 +20,9 @@ def webkit_installed() -> None:
 
 
 @pytest.fixture(scope="session")
-def display(webkit_installed: None) -> Iterator[str]:
-    with virtual_display() as name:
-        yield name
+def desktop(webkit_installed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desktop]:
+    with virtual_desktop(tmp_path_factory.mktemp("webkit-config")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +35,9 @@ def webkit_server(
 
 
 @pytest.fixture
-def phone(display: str, webkit_server: LiveServer) -> Iterator[Phone]:
+def phone(desktop: Desktop, webkit_server: LiveServer) -> Iterator[Phone]:
     """A fresh WebKit window (no cookies, storage or service worker yet) at phone size."""
-    driver = start_webkit(display)
+    driver = start_webkit(desktop)
     try:
         yield Phone(driver=driver, server=webkit_server)
     finally:

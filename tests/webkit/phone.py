@@ -42,21 +42,30 @@ def require_webkit() -> None:
     pytest.skip(message)
 
 
+# MiniBrowser's window is never narrower than its toolbar (447 px with the default theme); with
+# the toolbar's parts allowed to shrink, the page gets a phone's width.
+NARROW_TOOLBAR_CSS = """
+headerbar, toolbar, box, entry, button { min-width: 0; padding: 0; margin: 0; }
+button image { -gtk-icon-transform: scale(0.4); }
+entry { font-size: 4px; }
+"""
+
+
+@dataclass
+class Desktop:
+    display: str  # an Xvfb display, e.g. ":99"
+    config_home: Path  # XDG_CONFIG_HOME for the browser: its GTK stylesheet
+
+
 @contextmanager
-def virtual_display() -> Iterator[str]:
+def virtual_desktop(folder: Path) -> Iterator[Desktop]:
     """An X display of its own (Xvfb picks a free number) for the browser's windows."""
+    (folder / "gtk-3.0").mkdir(parents=True, exist_ok=True)
+    (folder / "gtk-3.0" / "gtk.css").write_text(NARROW_TOOLBAR_CSS)
     read_end, write_end = os.pipe()
+    command = [str(XVFB), "-displayfd", str(write_end), "-screen", "0", "1280x1024x24"]
     xvfb = subprocess.Popen(  # noqa: S603 - a fixed system binary
-        [
-            str(XVFB),
-            "-displayfd",
-            str(write_end),
-            "-screen",
-            "0",
-            "1280x1024x24",
-            "-nolisten",
-            "tcp",
-        ],
+        [*command, "-nolisten", "tcp"],
         pass_fds=(write_end,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -67,18 +76,19 @@ def virtual_display() -> Iterator[str]:
             number = announced.readline().strip()
         if not number:
             pytest.fail("Xvfb did not start")
-        yield f":{number}"
+        yield Desktop(display=f":{number}", config_home=folder)
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)
 
 
-def start_webkit(display: str) -> webdriver.WebKitGTK:
+def start_webkit(desktop: Desktop) -> webdriver.WebKitGTK:
     """A fresh MiniBrowser under automation (its own empty storage), a phone-sized window."""
     options = webdriver.WebKitGTKOptions()
     options.binary_location = str(MINIBROWSER)
     options.add_argument("--automation")
-    service = Service(executable_path=str(WEBKIT_DRIVER), env=os.environ | {"DISPLAY": display})
+    env = os.environ | {"DISPLAY": desktop.display, "XDG_CONFIG_HOME": str(desktop.config_home)}
+    service = Service(executable_path=str(WEBKIT_DRIVER), env=env)
     with warnings.catch_warnings():
         # Selenium's own WebKitGTK driver hands its URL to RemoteConnection the deprecated way
         # (4.51); nothing here can pass it otherwise.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from tests.browser.harness import ATTENDEE, STAFF, mail_link
+from tests.browser.harness import ATTENDEE, PHONE, STAFF, mail_link
 from tests.webkit.phone import Phone, wait_until
 
 
 def test_signing_in_with_the_emailed_code_shows_my_events(phone: Phone) -> None:
     phone.choose_language("en").open("/signin")
+    assert phone.js("return document.documentElement.clientWidth") == PHONE["width"]
     phone.sign_in_with_code(ATTENDEE)
     assert phone.path() == "/"
     assert phone.heading() == "Your events"
