@@ -55,7 +55,34 @@ class LiveServer:
     data_dir: Path
     pwa_dir: Path  # the server's own copy of pwa/, so a test can deploy a new version
     database_url: str
+    env: dict[str, str] = field(default_factory=dict, repr=False)  # what `enlace serve` runs with
     signed_in: dict[str, Any] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """`enlace serve` on this server's port, database and data, once it answers /health."""
+        port = self.url.rsplit(":", 1)[1]
+        log_path = self.data_dir / "server.log"
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                [str(ENLACE), "serve", "--port", port],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_until_healthy(self.url, self.process, log_path)
+
+    def stop(self) -> None:
+        """Stop the server process: for the phones using it, a real outage (no browser flag)."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
 
     def run_jobs(self) -> None:
         """Run the due scheduled jobs once (send queued mail...), as `enlace worker --once`."""
@@ -128,24 +155,15 @@ def live_server_on(database_url: str, data_dir: Path) -> Iterator[LiveServer]:
     )
     if demo.returncode != 0:
         pytest.fail(f"enlace demo failed:\n{demo.stdout}\n{demo.stderr}")
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own command
-            [str(ENLACE), "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_healthy(url, process, log_path)
-            yield LiveServer(url=url, data_dir=data_dir, pwa_dir=pwa_dir, database_url=database_url)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    (data_dir / "server.log").unlink(missing_ok=True)
+    server = LiveServer(
+        url=url, data_dir=data_dir, pwa_dir=pwa_dir, database_url=database_url, env=env
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 class BrowserPool:

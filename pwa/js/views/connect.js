@@ -1,7 +1,7 @@
 // The connect page a badge's QR opens (/b/TOKEN): whose badge it is, or why it cannot be shown.
 import { api } from "../api.js";
 import { announce, h } from "../dom.js";
-import { has, reasonKey } from "../i18n.js";
+import { has, label, reasonKey } from "../i18n.js";
 import { findContact, keyOf } from "../outbox/contacts.js";
 import { lookUpOffline, refreshDirectory } from "../outbox/directory.js";
 import { queue } from "../outbox/queue.js";
@@ -81,6 +81,14 @@ function person(scan) {
   return sections;
 }
 
+/** What became of a saved contact: waiting, saved, mutual, or why it could not be saved. */
+function savedStatus(contact) {
+  if (contact.rejected) return reasonKey(contact.rejected);
+  if (contact.mutual) return "connect.saved_mutual";
+  if (contact.connection) return "connect.saved";
+  return "connect.saved_waiting";
+}
+
 /** Save contact, then my note and tags; the state of its sync (waiting, mutual, could not sync). */
 function contactSection(scan, token) {
   const { event } = scan;
@@ -94,7 +102,17 @@ function contactSection(scan, token) {
     const firstDraw = drawn === "";
     // Keep what the person is typing or choosing; they see the news when they leave the form.
     const busy = section.querySelector("form")?.contains(document.activeElement);
-    if (!firstDraw && busy) return;
+    if (!firstDraw && busy) {
+      // The status line holds nothing of theirs: it says at once what became of the save, which
+      // may answer after the note field took focus (in WebKit it usually does).
+      const shown = section.querySelector(".contact-status");
+      if (shown && contact) {
+        label(shown, savedStatus(contact));
+        shown.classList.toggle("message-error", Boolean(contact.rejected));
+        shown.classList.toggle("message-success", !contact.rejected);
+      }
+      return;
+    }
     const hadFocus = section.contains(document.activeElement);
     drawn = signature;
     const parts = [h("h2", { id: "contact-title", tabindex: "-1", t: "connect.contact_title" })];
@@ -111,13 +129,8 @@ function contactSection(scan, token) {
       });
       parts.push(h("p", { class: "muted", t: "connect.save_intro" }), h("div", { class: "actions" }, save));
     } else {
-      let status = "connect.saved_waiting";
-      if (contact.rejected) status = reasonKey(contact.rejected);
-      else if (contact.mutual) status = "connect.saved_mutual";
-      else if (contact.connection) status = "connect.saved";
-      parts.push(
-        h("p", { class: contact.rejected ? "message message-error" : "message message-success", role: "status", t: status }),
-      );
+      const kind = contact.rejected ? "message-error" : "message-success";
+      parts.push(h("p", { class: `message ${kind} contact-status`, role: "status", t: savedStatus(contact) }));
       if (!contact.rejected) parts.push(noteForm(contact, () => draw()));
     }
     section.replaceChildren(...parts);
