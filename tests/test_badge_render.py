@@ -187,6 +187,29 @@ def test_long_names_shrink_then_wrap_then_end_with_an_ellipsis() -> None:
     assert all(line.width * cut.size <= 150 for line in cut.lines)
 
 
+@pytest.mark.parametrize("layout", sorted(render.LAYOUTS))
+def test_a_long_event_name_shrinks_and_wraps_before_it_is_cut(layout: str) -> None:
+    width, height = render.LAYOUTS[layout].badge_width, render.LAYOUTS[layout].badge_height
+    token = tokens.new_token()
+    data = render.BadgeData(
+        "María José Fernández",
+        "Universidad de Buenos Aires",
+        "",
+        "Congreso Datos y Sociedad — Madrid 2026",
+        token,
+        tokens.badge_url(BASE, token),
+    )
+    marks = render.layout_badge(data, width, height)
+    code = next(m for m in marks if isinstance(m, render.QrMark))
+    event = next(m for m in marks if isinstance(m, render.TextMark) and m.top < code.y + 1)
+    # Cut only happens at the smallest size: above it, every word of the name is there.
+    assert event.block.size > render.EVENT_MIN_SIZE
+    assert 1 <= len(event.block.lines) <= 2
+    texts = [m for m in marks if isinstance(m, render.TextMark) and m.x + m.width < code.x]
+    right, bottom = _ink_box(texts)  # type: ignore[arg-type]
+    assert right <= code.x - 4 * code.side / code.matrix.size and bottom <= height
+
+
 def test_missing_organization_and_role_leave_no_empty_text() -> None:
     marks = render.layout_badge(badge("Ana"), 288, 216)
     texts = [m for m in marks if isinstance(m, render.TextMark)]

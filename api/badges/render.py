@@ -14,7 +14,7 @@ from PIL import Image, ImageChops, ImageDraw
 
 from api.badges import qr
 from api.badges.pdf import PdfWriter
-from api.badges.text import Face, Line, TextBlock, fit, is_rtl, shape
+from api.badges.text import LINE_HEIGHT, Face, Line, TextBlock, fit, is_rtl, shape
 from api.badges.tokens import display_code
 
 MM = 72 / 25.4
@@ -137,6 +137,9 @@ class RuleMark:
 Mark = TextMark | QrMark | RuleMark
 
 
+EVENT_MIN_SIZE = 6.0  # points: the smallest the event's name gets before it is cut
+
+
 def layout_badge(badge: BadgeData, width: float, height: float) -> list[Mark]:
     """Where everything goes on a `width` × `height` badge."""
     pad = min(width, height) * 0.07
@@ -160,7 +163,8 @@ def layout_badge(badge: BadgeData, width: float, height: float) -> list[Mark]:
 
     text_width = width - 2 * pad - qr_outer - pad * 0.5
     y = pad
-    event = fit(badge.event_name, "regular", text_width, 14, 10, 7)
+    # The event's name fitted like a person's: smaller, then on two lines, cut only past that.
+    event = fit(badge.event_name, "regular", text_width, 2 * 8 * LINE_HEIGHT, 10, EVENT_MIN_SIZE, 2)
     marks.append(TextMark(event, pad, y, text_width, is_rtl(badge.event_name)))
     y += _height(event) + pad * 0.4
     marks.append(RuleMark(pad, y, pad + text_width, y))
