@@ -130,10 +130,14 @@ async def test_a_file_over_the_limit_gets_413(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:
     await organizer_with_event(client, settings)
-    big = b"Email,Name\n" + b"x@example.org,Ana\n" * (settings.max_upload_bytes // 18 + 10)
+    # Half as large again as the limit: the refusal names the file's real size.
+    big = b"Email,Name\n" + b"x@example.org,Ana\n" * (settings.max_upload_bytes * 3 // 2 // 18)
     response = await upload(client, big)
     assert response.status_code == 413
-    assert response.json()["code"] in {"file_too_large", "too_large"}
+    assert response.json()["code"] == "file_too_large"
+    real, limit = len(big) / 1e6, settings.max_upload_bytes / 1e6
+    assert f"The file is {real:.1f} MB; the limit is {limit:.0f} MB" in response.json()["detail"]
+    assert (response.json()["size_mb"], response.json()["limit_mb"]) == (round(real, 1), round(limit))
 
 
 async def test_a_formula_cell_is_kept_as_text_with_a_warning(

@@ -26,14 +26,24 @@ CHUNK = 1000
 
 
 def parse_upload(
-    data: bytes, filename: str, *, max_bytes: int, max_rows: int, **options: Any
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int,
+    max_rows: int,
+    size: int | None = None,
+    **options: Any,
 ) -> ParsedImport:
-    """Parse an uploaded file, turning whole-file problems into domain errors."""
+    """Parse an uploaded file, turning whole-file problems into domain errors. `size` is the
+    whole file's (`data` may stop just past `max_bytes`)."""
     if len(data) > max_bytes:
+        size = max(size or 0, len(data))
         raise TooLarge(
-            f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            f"The file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
             "Split it, or remove columns you do not need.",
             code="file_too_large",
+            size_mb=round(size / 1e6, 1),
+            limit_mb=round(max_bytes / 1e6),
         )
     try:
         return parse_attendee_file(data, filename=filename, max_rows=max_rows, **options)

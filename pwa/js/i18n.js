@@ -101,7 +101,8 @@ export function reasonKey(code) {
 /** Catalog key and variables describing an API error, for label(). */
 export function errorMessage(error) {
   const code = error?.code ?? "unknown";
-  const vars = { detail: error?.detail ?? "" };
+  // The error's own figures too (a file's size and the limit, say), for the catalog's words.
+  const vars = { ...(error?.body ?? {}), detail: error?.detail ?? "" };
   if (code === "invalid_input" && error?.field) {
     // msgspec's messages are technical English; a hint for the field says what to type instead.
     const leaf = String(error.field).replace(/\[\d+\]/g, "").split(".").pop();
