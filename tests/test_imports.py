@@ -137,7 +137,10 @@ async def test_a_file_over_the_limit_gets_413(
     assert response.json()["code"] == "file_too_large"
     real, limit = len(big) / 1e6, settings.max_upload_bytes / 1e6
     assert f"The file is {real:.1f} MB; the limit is {limit:.0f} MB" in response.json()["detail"]
-    assert (response.json()["size_mb"], response.json()["limit_mb"]) == (round(real, 1), round(limit))
+    assert (response.json()["size_mb"], response.json()["limit_mb"]) == (
+        round(real, 1),
+        round(limit),
+    )
 
 
 async def test_a_formula_cell_is_kept_as_text_with_a_warning(
