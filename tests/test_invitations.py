@@ -5,6 +5,7 @@ never twice by accident; and the counts of invited, signed in and card set up.""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,9 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
-from api.models import Account, Attendee, MailMessage
+from api.badges.tokens import display_code
+from api.models import Account, Attendee, Badge, Event, MailMessage
 from api.settings import Settings
-from tests.conftest import arm_csrf, run_in_db
+from tests.conftest import add_attendee, arm_csrf, run_in_db
 from tests.test_connections import (
     ANA,
     EVENT,
@@ -32,6 +34,7 @@ from tests.test_mail_queue import MailServer
 
 pytestmark = pytest.mark.anyio
 PATH = f"/api/events/{EVENT}/invitations"
+LATE = "marta@example.org"
 
 
 async def invite(settings: Settings, **body: Any) -> dict[str, Any]:
@@ -70,6 +73,21 @@ async def invited_longer_ago(settings: Settings, email: str, minutes: int) -> No
         )
 
     await run_in_db(settings, work)
+
+
+def attendee_id_of(email: str) -> Callable[[AsyncSession], Awaitable[int]]:
+    async def work(session: AsyncSession) -> int:
+        found = await session.scalar(select(Attendee.id).where(Attendee.email == email))
+        assert found is not None, email
+        return found
+
+    return work
+
+
+async def event_id_of(session: AsyncSession) -> int:
+    found = await session.scalar(select(Event.id).where(Event.slug == EVENT))
+    assert found is not None
+    return found
 
 
 def invitation_link(text: str) -> str:
@@ -127,12 +145,7 @@ async def test_one_person_is_invited_again_on_purpose(settings: Settings, smtp: 
     await invite(settings, who="not_invited")
     await invited_longer_ago(settings, ANA, minutes=30)
 
-    async def ana_id(session: AsyncSession) -> int:
-        found = await session.scalar(select(Attendee.id).where(Attendee.email == ANA))
-        assert found is not None
-        return found
-
-    ana = await run_in_db(settings, ana_id)
+    ana = await run_in_db(settings, attendee_id_of(ANA))
     assert await invite(settings, who="chosen", attendees=[ana]) == {
         "queued": 1,
         "skipped_recent": 0,
@@ -147,6 +160,32 @@ async def test_one_person_is_invited_again_on_purpose(settings: Settings, smtp: 
         f"invitation:1:{ana}:0",
         f"invitation:1:{ana}:1",
     ]
+
+
+async def test_people_added_after_someone_was_removed_are_invited_with_their_badge_code(
+    settings: Settings, smtp: MailServer
+) -> None:
+    # A removed attendee's badge stays, emptied: it must not stop anyone else getting a badge.
+    await event_with_people(settings)
+    ana = await run_in_db(settings, attendee_id_of(ANA))
+    async with signed_in_client(settings, ORGANIZER) as client:
+        removed = await client.delete(f"/api/events/{EVENT}/attendees/{ana}")
+    assert removed.status_code == 204, removed.text
+    event_id = await run_in_db(settings, event_id_of)
+    await add_attendee(settings, event_id, LATE, name="Marta Llegó Tarde")
+
+    assert await invite(settings, who="not_invited") == {"queued": 3, "skipped_recent": 0}
+    assert await deliver(settings) == 3
+
+    async def marta_badges(session: AsyncSession) -> list[str]:
+        marta = await session.scalar(select(Attendee.id).where(Attendee.email == LATE))
+        tokens = await session.scalars(
+            select(Badge.token).where(Badge.attendee_id == marta, Badge.revoked_at.is_(None))
+        )
+        return list(tokens)
+
+    [token] = await run_in_db(settings, marta_badges)
+    assert display_code(token) in body_of(by_recipient(smtp)[LATE][0], "plain")
 
 
 async def test_the_link_signs_in_onto_the_card_set_up_and_the_counts_follow(

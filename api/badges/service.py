@@ -41,10 +41,12 @@ def _insert_new_badges(session: AsyncSession) -> Insert:
 
 async def issue_missing_badges(session: AsyncSession, event_id: int) -> int:
     """Give every attendee of the event without an active badge a new token; returns how many."""
-    active = select(Badge.attendee_id).where(Badge.revoked_at.is_(None))
+    # NOT EXISTS, never NOT IN: the badge of a removed attendee stays, emptied (attendee_id
+    # NULL), and one NULL in a NOT IN list would make it match nobody at all.
+    active = select(Badge.id).where(Badge.attendee_id == Attendee.id, Badge.revoked_at.is_(None))
     missing = list(
         await session.scalars(
-            select(Attendee.id).where(Attendee.event_id == event_id, Attendee.id.not_in(active))
+            select(Attendee.id).where(Attendee.event_id == event_id, ~active.exists())
         )
     )
     now = utcnow()
