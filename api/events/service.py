@@ -73,7 +73,9 @@ def _check_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError as exc:  # pragma: no cover - listed zones load
-        raise Invalid(f"timezone: '{name}' cannot be loaded", field="timezone") from exc
+        raise Invalid(
+            f"timezone: '{name}' cannot be loaded", code="invalid_timezone", field="timezone"
+        ) from exc
 
 
 def _check_dates(starts_on: date, ends_on: date) -> None:
@@ -91,7 +93,9 @@ def _aware(value: datetime, zone: ZoneInfo, field: str) -> datetime:
         instant = value.replace(tzinfo=zone).astimezone(UTC)
         exists = instant.astimezone(zone).replace(tzinfo=None) == value
     except (OverflowError, ValueError) as exc:
-        raise Invalid(f"{field}: that time is out of range.", field=field) from exc
+        raise Invalid(
+            f"{field}: that time is out of range.", code="time_out_of_range", field=field
+        ) from exc
     if not exists:
         raise Invalid(
             f"{field}: {value:%Y-%m-%d %H:%M} does not exist in {zone.key} (clocks change then).",
@@ -109,6 +113,7 @@ def _vocabulary_rows(items: Iterable[InterestIn]) -> list[Interest]:
         if not key:
             raise Invalid(
                 f"interests[{position}]: give a label made of letters or digits.",
+                code="invalid_interest_label",
                 field=f"interests[{position}].label_en",
             )
         if any(row.key == key for row in rows):
@@ -156,6 +161,7 @@ async def _replace_sessions(
         if item.id is not None and row is None:
             raise Invalid(
                 f"sessions[{position}].id: session {item.id} is not part of this event.",
+                code="unknown_session",
                 field=f"sessions[{position}].id",
             )
         if row is None:

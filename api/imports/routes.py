@@ -39,6 +39,7 @@ def _mapping(raw: str | None) -> dict[str, str] | None:
     except msgspec.DecodeError as exc:  # also covers ValidationError
         raise Invalid(
             f"mapping: give a JSON object of column header to field name ({exc}).",
+            code="invalid_mapping",
             field="mapping",
         ) from exc
 

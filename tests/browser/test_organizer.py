@@ -107,6 +107,25 @@ def test_a_taken_short_name_is_explained_next_to_the_field(pages: Pages) -> None
     expect(page.locator(".field-error")).to_have_text(re.compile("ya está en uso"))
 
 
+def test_a_time_skipped_by_the_clock_change_is_explained_in_spanish(pages: Pages) -> None:
+    # 2027-03-28 02:30 does not exist in Madrid: the clocks go from 02:00 to 03:00.
+    page = open_app(pages.new(ORGANIZER, language="es"), "/")
+    event = create_event(page, starts_on="2027-03-27", ends_on="2027-03-28")
+    open_app(page, f"/organize/{event['slug']}/edit")
+    page.get_by_role("button", name="Añadir una sesión").click()
+    session = row(page, "Sesión 1")
+    session.get_by_label("Título").fill("Madrugada")
+    session.get_by_label("Empieza").fill("2027-03-28T02:30")
+    session.get_by_label("Termina").fill("2027-03-28T04:00")
+    page.get_by_role("button", name="Guardar cambios").click()
+    starts = session.get_by_label("Empieza")
+    expect(starts).to_have_attribute("aria-invalid", "true")
+    error = session.locator(".field-error")
+    expect(error).to_contain_text("Esa hora no existe en la zona horaria del evento")
+    expect(error).not_to_contain_text("does not exist")
+    assert api_get(page, f"/api/events/{event['slug']}")["sessions"] == []
+
+
 def test_a_vocabulary_alias_used_twice_is_shown_on_its_row(pages: Pages) -> None:
     page = open_app(pages.new(ORGANIZER, language="en"), "/")
     event = create_event(page)
