@@ -39,6 +39,20 @@ async def test_the_link_works_only_once(client: AsyncTestClient[Any], settings: 
     assert again.json()["code"] == "invalid_link"
 
 
+@pytest.mark.parametrize("cut", [0, 1, 12, 30])
+async def test_a_link_cut_short_is_answered_as_a_link_that_no_longer_works(
+    client: AsyncTestClient[Any], settings: Settings, cut: int
+) -> None:
+    await add_account(settings, EMAIL)
+    await client.post("/api/auth/request", json={"email": EMAIL})
+    token = link_token(outbox_messages(settings, EMAIL)[-1])
+    response = await client.post("/api/auth/verify-link", json={"token": token[:cut]})
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_link"
+    # The whole link still works: a cut copy used up nothing.
+    assert (await client.post("/api/auth/verify-link", json={"token": token})).status_code == 200
+
+
 async def test_opening_the_link_with_get_does_not_use_it_up(
     client: AsyncTestClient[Any], settings: Settings
 ) -> None:

@@ -19,7 +19,9 @@ class SigninRequest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SigninLinkVerify(msgspec.Struct, forbid_unknown_fields=True):
-    token: Annotated[str, msgspec.Meta(min_length=20, max_length=200)]
+    # No minimum: a link cut short in a mail client is answered like any link that no longer
+    # works (`invalid_link`: ask for a new one), not as a field error about lengths.
+    token: Annotated[str, msgspec.Meta(max_length=200)]
 
 
 class SigninCodeVerify(msgspec.Struct, forbid_unknown_fields=True):

@@ -98,6 +98,21 @@ def test_a_used_link_asks_for_a_new_code(pages: Pages) -> None:
     expect(again.locator("input[type=email]")).to_be_visible()
 
 
+def test_a_link_cut_short_by_the_mail_app_says_so_in_spanish_and_asks_for_a_code(
+    pages: Pages,
+) -> None:
+    asking = open_app(pages.new(language="es"), "/signin")
+    seen = len(pages.server.mails_to(STAFF))
+    request_code(asking, STAFF)
+    link = mail_link(pages.server.wait_for_new_mail(STAFF, seen)).replace(pages.server.url, "")
+    page = open_app(pages.new(language="es"), link[: link.index("#t=") + 13])
+    page.get_by_role("button", name="Entrar").click()
+    error = page.locator(".message-error")
+    expect(error).to_contain_text("incompleto")
+    expect(error).not_to_contain_text("Expected")
+    expect(page.locator("input[type=email]")).to_be_visible()
+
+
 def test_a_signed_out_visit_to_an_organizer_page_returns_there_after_sign_in(pages: Pages) -> None:
     page = open_app(pages.new(language="en"), "/organize/demo")
     expect(page).to_have_url(re.compile(r"/signin\?next=%2Forganize%2Fdemo$"))
