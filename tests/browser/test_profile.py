@@ -79,3 +79,23 @@ def test_the_offline_card_can_be_turned_off_and_on(pages: Pages) -> None:
     page.get_by_role("button", name="Save profile").click()
     expect(page.locator(".message-success")).to_have_text("Profile saved.")
     assert api_get(page, "/api/events/demo/me")["offline_card"] is True
+
+
+def test_an_arabic_name_reads_right_to_left_on_the_card(pages: Pages) -> None:
+    page = open_app(pages.new(ATTENDEE, language="en"), "/events/demo/profile")
+    page.get_by_role("textbox", name="Name", exact=True).fill("مريم الحسيني")
+    name = page.locator(".badge-card .card-name")
+    expect(name).to_have_text("مريم الحسيني")
+    assert name.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    # Set against the card's right edge, as Arabic is read (the page itself stays left to right).
+    box, card = name.evaluate(
+        """el => {
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          return [range.getBoundingClientRect().right, el.getBoundingClientRect().right];
+        }"""
+    )
+    assert card - box < 2, (box, card)
+    assert page.evaluate("getComputedStyle(document.body).direction") == "ltr"
+    expect(page.locator(".badge-card .card-org")).to_have_attribute("dir", "auto")
+    page.context.close()  # nothing saved: Alex keeps his name

@@ -70,8 +70,8 @@ export function badgeCard(card, { nameTag = "p" } = {}) {
   return h(
     "div",
     { class: "badge-card" },
-    h(nameTag, { class: "card-name", tabindex: nameTag === "h1" ? "-1" : undefined, text: card.name || "—" }),
-    card.organization ? h("p", { class: "card-org", text: card.organization }) : null,
+    h(nameTag, { class: "card-name", dir: "auto", tabindex: nameTag === "h1" ? "-1" : undefined, text: card.name || "—" }),
+    card.organization ? h("p", { class: "card-org", dir: "auto", text: card.organization }) : null,
     rows.length ? h("dl", {}, rows) : h("p", { class: "muted", t: "profile.preview_nothing_else" }),
   );
 }

@@ -184,7 +184,7 @@ export async function render(container, { params }) {
     const lines = [
       h("span", { class: "checkin-icon", "aria-hidden": "true", text: ICON[tone] }),
       heading,
-      person ? h("p", { class: "checkin-name", text: person.name }) : null,
+      person ? h("p", { class: "checkin-name", dir: "auto", text: person.name }) : null,
       person?.organization ? h("p", { class: "checkin-org", text: person.organization }) : null,
       firstAt ? h("p", { t: ["checkin.first_at", { when: time(firstAt, true) }] }) : null,
       corrected ? h("p", { t: "checkin.corrected" }) : null,
@@ -254,7 +254,7 @@ export async function render(container, { params }) {
         return h(
           "li",
           { class: "card" },
-          h("p", { id: whoId, class: "card-name", text: record.name ?? "—" }),
+          h("p", { id: whoId, class: "card-name", dir: "auto", text: record.name ?? "—" }),
           h("p", { class: "muted", t: has(`checkin.outcome.${record.outcome}`) || record.undone ? `checkin.outcome.${record.undone ? "undone" : record.outcome}` : "checkin.outcome.refused" }),
           h("p", { class: "muted", text: time(record.at) }),
           !record.undone && (record.outcome === "checked_in" || record.outcome === "already")
@@ -314,8 +314,8 @@ export async function render(container, { params }) {
             return h(
               "li",
               { class: "card" },
-              h("p", { id: nameId, class: "card-name", text: person.name }),
-              person.organization ? h("p", { class: "card-org", text: person.organization }) : null,
+              h("p", { id: nameId, class: "card-name", dir: "auto", text: person.name }),
+              person.organization ? h("p", { class: "card-org", dir: "auto", text: person.organization }) : null,
               person.checked[String(place)] || local.some((c) => c.attendee === person.id && String(c.place) === String(place))
                 ? h("p", { class: "muted", t: "checkin.outcome.already" })
                 : null,

@@ -21,7 +21,7 @@ export function noteForm(contact, onSaved) {
   const hintId = newId("note-hint");
   const freeId = newId("tags-free");
   const freeHintId = newId("tags-free-hint");
-  const note = h("textarea", { id: noteId, rows: "4", maxlength: "5000", "aria-describedby": hintId, value: contact.note ?? "" });
+  const note = h("textarea", { id: noteId, dir: "auto", rows: "4", maxlength: "5000", "aria-describedby": hintId, value: contact.note ?? "" });
   const tags = contact.tags ?? [];
   const boxes = PRESET_TAGS.map((tag) => h("input", { type: "checkbox", value: tag, checked: tags.includes(tag) }));
   const free = h("input", {

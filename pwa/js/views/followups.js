@@ -76,11 +76,11 @@ function shared(card) {
 
 function aboutLines(person) {
   return [
-    person.card?.organization ? h("p", { class: "card-org", text: person.card.organization }) : null,
+    person.card?.organization ? h("p", { class: "card-org", dir: "auto", text: person.card.organization }) : null,
     shared(person.card),
     metLine(person),
     person.mutual ? h("p", { class: "tag mutual", t: "connections.mutual" }) : null,
-    person.note ? h("div", { class: "note" }, h("p", { class: "note-label", t: "followups.note" }), h("p", { class: "note-text", text: person.note })) : null,
+    person.note ? h("div", { class: "note" }, h("p", { class: "note-label", t: "followups.note" }), h("p", { class: "note-text", dir: "auto", text: person.note })) : null,
     person.tags?.length ? h("ul", { class: "tags", "aria-label": null }, person.tags.map((tag) => h("li", { class: "tag" }, tagLabel(tag)))) : null,
     person.starter
       ? h("div", { class: "note" }, h("p", { class: "note-label", t: "followups.starter" }), h("p", { class: "note-text", text: person.starter.text }))
@@ -441,7 +441,7 @@ function personCard(slug, person, { pending, allOff, headingLevel, redraw }) {
   return h(
     "li",
     { class: `card followup${due ? " is-due" : ""}`, "data-key": String(person.connection) },
-    h(headingLevel, { class: "card-name", id: nameId }, h("a", { href: personPath(slug, person), "data-focus": `open-${person.connection}`, text: nameOf(person) })),
+    h(headingLevel, { class: "card-name", id: nameId, dir: "auto" }, h("a", { href: personPath(slug, person), "data-focus": `open-${person.connection}`, text: nameOf(person) })),
     h(
       "div",
       { class: "tags-row" },

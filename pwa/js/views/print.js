@@ -126,7 +126,7 @@ export async function render(container, { params }) {
     return h(
       "li",
       { class: "card" },
-      h("h3", { text: person.name }),
+      h("h3", { dir: "auto", text: person.name }),
       details ? h("p", { class: "muted", text: details }) : null,
       h(
         "div",

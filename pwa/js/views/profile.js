@@ -31,7 +31,7 @@ export async function render(container, { params }) {
   vocabularyOptions(datalist, event.interests);
 
   const inputs = {
-    name: h("input", { type: "text", autocomplete: "name", required: true, maxlength: "200", value: profile.name }),
+    name: h("input", { type: "text", dir: "auto", autocomplete: "name", required: true, maxlength: "200", value: profile.name }),
     organization: h("input", {
       type: "text",
       autocomplete: "organization",
@@ -52,7 +52,7 @@ export async function render(container, { params }) {
       value: profile.phone,
     }),
     links: h("textarea", { rows: "3", autocomplete: "url", value: profile.links.join("\n") }),
-    bio: h("textarea", { rows: "4", maxlength: "2000", value: profile.bio }),
+    bio: h("textarea", { dir: "auto", rows: "4", maxlength: "2000", value: profile.bio }),
   };
   const lists = {};
   for (const name of ["interests", "looking_for", "can_help_with"]) {
@@ -109,8 +109,8 @@ export async function render(container, { params }) {
       rows.push(h("dt", { t: `field.${name}` }), h("dd", { text }));
     }
     preview.replaceChildren(
-      h("p", { class: "card-name", text: values.name || "—" }),
-      values.organization ? h("p", { class: "card-org", text: values.organization }) : null,
+      h("p", { class: "card-name", dir: "auto", text: values.name || "—" }),
+      values.organization ? h("p", { class: "card-org", dir: "auto", text: values.organization }) : null,
       rows.length ? h("dl", {}, rows) : h("p", { class: "muted", t: "profile.preview_nothing_else" }),
     );
     const hidden = SHAREABLE.filter((name) => !values.shared_fields.includes(name));
