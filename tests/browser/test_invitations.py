@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.models import Attendee
+from api.models import Attendee, Event
 from tests.browser.harness import ATTENDEE, ORGANIZER, STAFF, Pages, in_database, open_app
 from tests.browser.screens import csrf_headers
 
@@ -22,19 +22,21 @@ def a_person_sharing_nothing(pages: Pages, tmp_path: Path, language: str) -> dic
     in `language`, who is none of the people the other tests sign in as."""
 
     async def work(session: AsyncSession) -> dict[str, str]:
-        row = (
-            await session.execute(
-                select(Attendee.id, Attendee.email, Attendee.name, Attendee.interests)
-                .where(
-                    Attendee.language == language,
-                    Attendee.invited_at.is_(None),
-                    # Not one of the people other tests sign in as (and mail sign-in links).
-                    Attendee.email.not_in([ORGANIZER, STAFF, ATTENDEE]),
-                )
-                .order_by(Attendee.id.desc())
-                .limit(1)
+        candidates = await session.execute(
+            select(Attendee.id, Attendee.email, Attendee.name, Attendee.interests)
+            .join(Event, Event.id == Attendee.event_id)
+            .where(
+                Event.slug == "demo",
+                Attendee.language == language,
+                Attendee.invited_at.is_(None),
+                # Not one of the people other tests sign in as (and mail sign-in links).
+                Attendee.email.not_in([ORGANIZER, STAFF, ATTENDEE]),
             )
-        ).one()
+            .order_by(Attendee.id.desc())
+            .limit(100)
+        )
+        # Imported interests to share (people other tests add may have none).
+        row = next(row for row in candidates if row.interests)
         await session.execute(
             update(Attendee).where(Attendee.id == row.id).values(shared_fields=[])
         )
