@@ -258,9 +258,30 @@ def test_missing_email_and_missing_name_are_both_reported() -> None:
     assert codes(parsed) == [(2, "missing_email"), (2, "missing_name")]
 
 
-def test_first_and_last_name_are_joined() -> None:
-    parsed = parse_attendee_file(csv_bytes("Email,First name,Last name", "a@x.com,王,小明"))
-    assert parsed.records[0].name == "王 小明"
+def test_first_and_last_name_are_joined_in_the_order_of_their_script() -> None:
+    rows = [
+        "a@x.com,Ana,García López",
+        "b@x.com,小明,王",  # Chinese: family name first, no space
+        "c@x.com,太郎,山田",  # Japanese kanji
+        "d@x.com,はなこ,すずき",  # Japanese hiragana
+        "e@x.com,민준,김",  # Korean
+        "f@x.com,ジョン,スミス",  # katakana: a foreign name, kept in its own order
+        "g@x.com,Wei,王",  # mixed scripts: as typed
+        "h@x.com,,王",
+        "i@x.com,小明,",
+    ]
+    parsed = parse_attendee_file(csv_bytes("Email,First name,Last name", *rows))
+    assert [r.name for r in parsed.records] == [
+        "Ana García López",
+        "王小明",
+        "山田太郎",
+        "すずきはなこ",
+        "김민준",
+        "ジョン スミス",
+        "Wei 王",
+        "王",
+        "小明",
+    ]
 
 
 def test_names_in_any_script_survive() -> None:

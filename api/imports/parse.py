@@ -461,6 +461,31 @@ _LANGUAGE_WORDS = {
 _NO_LANGUAGE_PREFERENCE = frozenset(
     {"both", "any", "bilingual", "ambos", "cualquiera", "indistinto", "bilingue"}
 )
+# Chinese, Japanese and Korean names are written family name first, without a space (王小明,
+# 山田太郎, 김민준). Katakana alone is how Japanese writes foreign names, in their own order.
+_CJK_NAME = re.compile(
+    r"[\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    r"\uf900-\ufaff\U00020000-\U0003134f]+"
+)
+_FAMILY_FIRST = re.compile(
+    r"[\u3005\u3040-\u309f\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    r"\uf900-\ufaff\U00020000-\U0003134f]"
+)
+
+
+def full_name(first: str, last: str) -> str:
+    """A whole name from its given and family parts, in the order its script writes it."""
+    if (
+        first
+        and last
+        and _CJK_NAME.fullmatch(first)
+        and _CJK_NAME.fullmatch(last)
+        and _FAMILY_FIRST.search(first + last)
+    ):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()
+
+
 _WORDS = re.compile(r"[a-z]+")
 _LIST_SEPARATORS = re.compile(r"[;|,\n]")
 _LINK_SEPARATORS = re.compile(r"[;|,\s]")
@@ -621,7 +646,7 @@ def _check_values(
     first = values.pop("first_name", "")
     last = values.pop("last_name", "")
     if not values.get("name"):
-        values["name"] = f"{first} {last}".strip()
+        values["name"] = full_name(first, last)
     if not values["name"]:
         problems.append(
             RowError(
