@@ -257,7 +257,7 @@ function watchOutbox() {
     const { pending, failed, signInNeeded } = detail;
     status.hidden = !pending && !failed.length;
     if (status.hidden) return;
-    if (pending) label(text, "sync.pending", { count: pending });
+    if (pending) label(text, pending === 1 ? "sync.pending_one" : "sync.pending", { count: pending });
     else label(text, "sync.failed_count", { count: failed.length });
     const slug = failed[0]?.op.event;
     link.hidden = !(signInNeeded || slug);

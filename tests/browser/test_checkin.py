@@ -191,12 +191,14 @@ def test_a_check_in_made_offline_by_name_syncs_once_and_can_be_undone(
     result = page.locator(".checkin-result")
     expect(result).to_contain_text("Checked in")
     expect(result).to_contain_text(person["name"])
-    expect(page.locator("#sync-status")).to_have_text("1 waiting to sync")
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
     result.get_by_role("button", name="Next").click()
     # Again while still offline: the phone remembers what it checked in itself.
     match.get_by_role("button", name="Check in").click()
     expect(result).to_contain_text("Already checked in")
     result.get_by_role("button", name="Next").click()
+    # Two check-ins waiting, of one person: the header counts people.
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
 
     page.context.set_offline(False)
     expect(page.locator("#sync-status")).to_be_hidden(timeout=15_000)

@@ -184,7 +184,8 @@ def test_offline_my_connections_lists_what_this_phone_knows(pages: Pages) -> Non
     page.get_by_role("button", name="Save contact").click()
     page.get_by_label("Private note").fill("Offline hello")
     page.get_by_role("button", name="Save note and tags").click()
-    expect(page.locator("#sync-status")).to_have_text("2 waiting to sync")
+    # The scan and the note: one person.
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
 
     open_app(page, CONNECTIONS)  # a reload, still offline
     expect(page.get_by_text("You are offline. This is what this phone knows")).to_be_visible()
@@ -217,7 +218,7 @@ def test_offline_my_connections_lists_what_this_phone_knows(pages: Pages) -> Non
     known_card.get_by_role("button", name="Save note and tags").click()
     expect(known_card.locator(".note-text")).to_have_text("Met at the keynote; call on Friday")
     expect(known_card).to_contain_text("Waiting to sync")
-    expect(page.locator("#sync-status")).to_have_text("3 waiting to sync")
+    expect(page.locator("#sync-status")).to_have_text("Changes for 2 people waiting to sync")
     open_app(page, CONNECTIONS)  # the newer note on this phone wins over the kept list
     expect(card_of(page, known["name"]).locator(".note-text")).to_have_text(
         "Met at the keynote; call on Friday"
@@ -250,10 +251,11 @@ def test_two_note_edits_in_a_row_offline_sync_as_the_second_without_a_conflict(
     page.context.set_offline(True)
     page.get_by_label("Private note").fill("Call on Monday")
     page.get_by_role("button", name="Save note and tags").click()
-    expect(page.locator("#sync-status")).to_have_text("1 waiting to sync")
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
     page.get_by_label("Private note").fill("Call on Tuesday instead")
     page.get_by_role("button", name="Save note and tags").click()
-    expect(page.locator("#sync-status")).to_have_text("2 waiting to sync")
+    # Two notes, one person.
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
 
     page.context.set_offline(False)
     expect(page.locator("#sync-status")).to_be_hidden(timeout=15_000)

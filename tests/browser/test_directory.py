@@ -198,4 +198,4 @@ def test_a_new_version_reads_the_old_outbox_with_one_record_per_contact(pages: P
     ]
     assert found["pending"] == [key]
     assert found["kinds"] == ["scan", "tags"]
-    expect(page.locator("#sync-status")).to_have_text("2 waiting to sync")
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")

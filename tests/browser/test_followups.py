@@ -150,7 +150,7 @@ def test_done_and_snooze_made_offline_show_at_once_and_sync_exactly_once(
     card_of(page, second["name"]).get_by_role("link", name="Write to them").click()
     page.get_by_role("button", name="Tomorrow").click()
     expect(page.locator(".status-now")).to_contain_text("Snoozed until")
-    expect(page.locator("#sync-status")).to_have_text("2 waiting to sync")
+    expect(page.locator("#sync-status")).to_have_text("Changes for 2 people waiting to sync")
     screenshot(page, "followups-snoozed-offline-en-390")
     violations = run_axe(page)
     assert not violations, describe_violations(violations)

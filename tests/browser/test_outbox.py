@@ -84,7 +84,7 @@ def test_a_contact_saved_offline_is_queued_and_syncs_once_back_online(pages: Pag
     open_app(page, f"/B/{badge['token']}")
     expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])  # from the directory
     page.get_by_role("button", name="Save contact").click()
-    expect(page.locator("#sync-status")).to_have_text("1 waiting to sync")
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
     expect(page.locator("#sync-status")).to_be_visible()
 
     page.context.set_offline(False)
@@ -206,7 +206,7 @@ def test_offline_a_badge_missing_from_the_saved_cards_can_still_be_saved(pages: 
     )
     assert person["name"] not in page.content()  # nothing on the phone tells who it is
     page.get_by_role("button", name="Save contact").click()
-    expect(page.locator("#sync-status")).to_have_text("1 waiting to sync")
+    expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
 
     page.context.set_offline(False)
 

@@ -89,7 +89,7 @@ def test_in_an_outage_a_card_is_opened_saved_and_synced_once_when_the_server_is_
         phone.shows("main .message", "this card comes from the attendee list saved on this phone")
         phone.button("Save contact").click()
         phone.shows(".contact-status", "Saved on this phone, waiting to sync.")
-        phone.shows("#sync-status", "1 waiting to sync")
+        phone.shows("#sync-status", "Changes for 1 person waiting to sync")
         assert connections_between(phone.server, ATTENDEE, person["id"]) == []
         # Reloaded in the outage, the app comes from its service worker, the card from the phone.
         phone.driver.refresh()

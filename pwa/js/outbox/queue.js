@@ -21,8 +21,24 @@ export async function waitingWrites() {
   return oldest(Infinity);
 }
 
+/**
+ * How many people my waiting writes are about: a contact saved with a note and tags is one, as
+ * is a person checked in and undone; the header says "changes for N people".
+ */
 export async function pendingCount() {
-  return (await oldest(Infinity)).length;
+  const writes = await oldest(Infinity);
+  const byId = new Map(writes.map((write) => [write.op.id, write]));
+  return new Set(writes.map((write) => personOf(write, byId))).size;
+}
+
+function personOf({ op, contact }, byId) {
+  if (contact) return `contact ${contact}`;
+  const undone = op.kind === "checkin_undo" ? byId.get(op.checkin) : null;
+  if (undone) return personOf(undone, byId);
+  if (op.kind === "checkin") return `checkin ${op.attendee ?? op.scanned ?? op.poster ?? op.id}`;
+  if (op.connection != null) return `connection ${op.connection}`;
+  if (op.attendee != null) return `attendee ${op.attendee}`;
+  return `write ${op.id}`;
 }
 
 /** My operations that got a final "no", newest first: {id, op, reason, field, detail, failedAt}. */
