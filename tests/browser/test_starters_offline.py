@@ -94,3 +94,31 @@ def test_signing_out_drops_my_terms_kept_for_starters_and_keeps_the_sealed_cards
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     assert page.evaluate(KIT_SAVED) is False
     assert page.evaluate(CARDS_SAVED) is True
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_switching_language_on_a_card_redraws_its_starters_and_keeps_the_note(
+    pages: Pages, offline: bool
+) -> None:
+    person, badge = badge_of_another_attendee(pages, 3)
+    page = open_app(pages.new(ATTENDEE, language="en", service_workers="allow"), "/")
+    wait_for_service_worker(page)
+    wait_until(lambda: page.evaluate(KIT_SAVED) is True, 10)
+    spanish = api_get(page, f"/api/badges/{badge['token']}?lang=es")["starters"]
+    english = api_get(page, f"/api/badges/{badge['token']}?lang=en")["starters"]
+    assert [s["text"] for s in spanish] != [s["text"] for s in english]
+
+    page.context.set_offline(offline)
+    open_app(page, f"/B/{badge['token']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
+    assert shown_starters(page) == [s["text"] for s in english]
+    if not offline:  # online, the contact is saved and its note can be typed at once
+        page.get_by_role("button", name="Save contact").click()
+        page.get_by_label("Private note").fill("Half-typed note")
+    page.get_by_role("button", name="ES Español").click()
+    expect(page.locator(".starter .starter-text").first).to_have_text(spanish[0]["text"])
+    assert shown_starters(page) == [s["text"] for s in spanish]
+    expect(page.get_by_role("heading", level=2, name="De qué hablar")).to_be_visible()
+    if not offline:
+        expect(page.get_by_label("Nota privada")).to_have_value("Half-typed note")
+    page.context.set_offline(False)

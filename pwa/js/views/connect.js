@@ -10,7 +10,7 @@ import { normalizeToken } from "../outbox/tokens.js";
 import { startersFromKit } from "../starters.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
-import { noteForm } from "./contact-form.js";
+import { carryOver, noteForm } from "./contact-form.js";
 
 /** A page that explains why the badge is not shown, with what to do next. */
 function problem(titleKey, bodyKeys, actions) {
@@ -133,6 +133,7 @@ function contactSection(scan, token) {
       parts.push(h("p", { class: `message ${kind} contact-status`, role: "status", t: savedStatus(contact) }));
       if (!contact.rejected) parts.push(noteForm(contact, () => draw()));
     }
+    carryOver(section.querySelector("form.note-form"), parts.at(-1)?.matches?.("form.note-form") ? parts.at(-1) : null);
     section.replaceChildren(...parts);
     // The button pressed is gone with the redraw: carry on where the next step is.
     if (hadFocus && !section.contains(document.activeElement)) {
@@ -158,7 +159,33 @@ async function offlineScan(token) {
   } catch {
     // A kit saved by an older version the engine cannot read: the card still opens, without them.
   }
-  return { event: found.event, attendee: found.attendee, card: found.card, is_me: found.isMe, starters, offline: true };
+  return { event: found.event, attendee: found.attendee, card: found.card, is_me: found.isMe, starters, offline: true, kit: found.kit };
+}
+
+/** The starters again in the language just chosen: from the server, or offline from the kit. */
+async function startersIn(scan, token) {
+  try {
+    const lang = encodeURIComponent(state.language);
+    return (await api("GET", `/api/badges/${encodeURIComponent(token)}?lang=${lang}`)).starters;
+  } catch {
+    if (!scan.kit) return null;
+    try {
+      return startersFromKit(scan.kit, scan.attendee, scan.card, state.language);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Replace the starters shown (the note being typed below stays as it is). */
+async function redrawStarters(container, scan, token) {
+  const fresh = await startersIn(scan, token);
+  if (!fresh) return;
+  const [next] = starters(fresh);
+  const shown = container.querySelector(".starters");
+  if (shown && next) shown.replaceWith(next);
+  else if (shown) shown.remove();
+  else if (next) container.querySelector(".badge-card")?.after(next);
 }
 
 export async function render(container, { params, navigate }) {
@@ -179,7 +206,7 @@ export async function render(container, { params, navigate }) {
   if (scan.is_me || !normalized) return null;
   const contact = contactSection(scan, normalized);
   container.append(contact.el);
-  return { leave: contact.leave };
+  return { leave: contact.leave, onLanguageChange: () => redrawStarters(container, scan, token).catch(() => {}) };
 }
 
 /** The event a badge opened offline belongs to: the one scanned in, or my only event. */

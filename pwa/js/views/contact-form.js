@@ -14,6 +14,19 @@ export function target(contact) {
   return contact.connection ? { connection: contact.connection } : { scanned: contact.token };
 }
 
+/** Put what was typed in `from` (a note form) and not saved into `to`, a new form of the same contact. */
+export function carryOver(from, to) {
+  if (!from?.dataset.edited || !to) return;
+  const controls = (form) => [...form.querySelectorAll("textarea, input")];
+  const [before, after] = [controls(from), controls(to)];
+  if (before.length !== after.length) return;
+  before.forEach((control, index) => {
+    if (control.type === "checkbox") after[index].checked = control.checked;
+    else after[index].value = control.value;
+  });
+  to.dataset.edited = "true";
+}
+
 /** The note and tags form for `contact` (a local contact record); `onSaved(contact)` after queuing. */
 export function noteForm(contact, onSaved) {
   let current = contact; // what the last save made of it, for the next one to compare with
@@ -55,8 +68,14 @@ export function noteForm(contact, onSaved) {
     ),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", t: "connections.save_note" })),
   );
+  // Typed and not saved yet: a redraw of the form (the save synced, the language changed) carries
+  // it over instead of dropping it (see carryOver).
+  form.addEventListener("input", () => {
+    form.dataset.edited = "true";
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    delete form.dataset.edited;
     const text = note.value;
     const chosen = [
       ...boxes.filter((box) => box.checked).map((box) => box.value),
