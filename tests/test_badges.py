@@ -14,11 +14,11 @@ import pytest
 import zxingcpp
 from litestar.testing import AsyncTestClient
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from api.badges import jobs, service
 from api.db import create_engine, session_factory, transaction
-from api.models import Account, Attendee, Badge, Event, EventRole
+from api.models import Account, Attendee, Badge, Event, EventRole, Interest
 from api.settings import Settings
 from tests.conftest import add_account, add_attendee, add_event, run_in_db, sign_in
 
@@ -329,6 +329,42 @@ async def test_a_scan_comes_with_starters_in_the_readers_language(
     # The app asks in the language it shows.
     asked = (await client.get(f"/api/badges/{lucia['token']}?lang=es")).json()["starters"]
     assert asked[0]["text"] == body["starters"][0]["text"]
+
+
+async def test_a_scanned_cards_terms_read_in_the_readers_language(
+    client: AsyncTestClient[Any], settings: Settings
+) -> None:
+    event_id = await event_with_people(settings)
+
+    async def vocabulary(session: Any) -> None:
+        session.add(
+            Interest(
+                event_id=event_id,
+                key="fundraising",
+                label_en="Fundraising",
+                label_es="Captación de fondos",
+                aliases=["fund raising"],
+            )
+        )
+        await session.execute(
+            update(Attendee)
+            .where(Attendee.email == LUCIA)
+            .values(
+                interests=["Captación de fondos", "Fund raising", "Cerámica"],
+                shared_fields=["interests"],
+            )
+        )
+
+    await run_in_db(settings, vocabulary)
+    lucia = await badge_of(client, settings, LUCIA)
+    await act_as(client, settings, PEDRO)
+    card = {}
+    for language in ("en", "es"):
+        answer = await client.get(f"/api/badges/{lucia['token']}?lang={language}")
+        assert answer.status_code == 200, answer.text
+        card[language] = answer.json()["card"]["interests"]
+    # The vocabulary's term in the reader's language, once; what is not in it stays as typed.
+    assert card == {"en": ["Fundraising", "Cerámica"], "es": ["Captación de fondos", "Cerámica"]}
 
 
 async def test_two_requests_issuing_the_same_badge_at_once_agree_on_it(settings: Settings) -> None:

@@ -18,7 +18,7 @@ from api.db import insert_ignoring_duplicates
 from api.errors import Gone, NotFound
 from api.input import MAX_ROW_ID
 from api.models import Account, Attendee, Badge, Event, EventRole, utcnow
-from api.starters.service import starters_between
+from api.starters.service import card_in_language, starters_between
 
 CHUNK = 1000
 
@@ -170,7 +170,7 @@ async def resolve_scan(
     return ScanOut(
         event=event.slug,
         event_name=event.name,
-        card=shared_card(attendee),
+        card=await card_in_language(session, event, shared_card(attendee), language),
         is_me=is_me,
         # Staff and organizers who are not attendees have no profile to start from.
         starters=await starters_between(session, event, reader, attendee, language)

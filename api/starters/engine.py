@@ -178,6 +178,23 @@ class EventIndex:
             return term.label_es if language == "es" else term.label_en
         return spelled.get(key, key)
 
+    def shown(self, terms: Iterable[str], language: str) -> list[str]:
+        """Terms as typed, each one of the event's vocabulary in the reader's language instead
+        ("Captación de fondos" reads "Fundraising" in English); two spellings of one term once."""
+        seen: set[str] = set()
+        result = []
+        for typed in terms:
+            normalized = normalize_term(typed)
+            key = self._key_for.get(normalized, normalized)
+            if key in seen:
+                continue
+            seen.add(key)
+            term = self._terms.get(key)
+            result.append(
+                typed if term is None else term.label_es if language == "es" else term.label_en
+            )
+        return result
+
 
 def _spellings(index: EventIndex, *lists: Iterable[str]) -> dict[str, str]:
     """The way a person wrote each term, for terms outside the vocabulary."""

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from api.attendees.card import CardOut
 from api.checkin.attendance import counts
 from api.models import Attendee, Checkin, Event, EventSession, Interest
 from api.starters.engine import (
@@ -210,6 +211,20 @@ async def starters_between(
     me = replace(person_from(reader), sessions=common)
     them = replace(person_from(other), sessions=common)
     return describe(starters_for(me, them, index, language))
+
+
+async def card_in_language(
+    session: AsyncSession, event: Event, card: CardOut, language: str
+) -> CardOut:
+    """`card` with its interests, needs and offers in the reader's language where the event's
+    vocabulary names them (what the person typed stays as typed otherwise)."""
+    index = await event_index(session, event)
+    lists = {
+        field: index.shown(terms, language)
+        for field in ("interests", "looking_for", "can_help_with")
+        if (terms := getattr(card, field)) is not None
+    }
+    return msgspec.structs.replace(card, **lists)
 
 
 async def starter_kit(session: AsyncSession, event: Event, me: Attendee) -> StarterKitOut:

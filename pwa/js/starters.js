@@ -132,6 +132,31 @@ export class EventIndex {
     if (term) return language === "es" ? term.label_es : term.label_en;
     return spelled.get(key) ?? key;
   }
+
+  /** Terms as typed, each one of the vocabulary in the reader's language instead; two spellings of one term once. */
+  shown(terms, language) {
+    const seen = new Set();
+    const result = [];
+    for (const typed of terms) {
+      const normalized = normalizeTerm(typed);
+      const key = this.keyFor.get(normalized) ?? normalized;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const term = this.terms.get(key);
+      result.push(term ? (language === "es" ? term.label_es : term.label_en) : typed);
+    }
+    return result;
+  }
+}
+
+/** A card with its interests, needs and offers in the reader's language (api.starters.service.card_in_language). */
+export function cardInLanguage(kit, card, language) {
+  const index = new EventIndex(kit);
+  const lists = {};
+  for (const field of ["interests", "looking_for", "can_help_with"]) {
+    if (card[field]) lists[field] = index.shown(card[field], language);
+  }
+  return { ...card, ...lists };
 }
 
 function spellings(index, lists, spelled = new Map()) {

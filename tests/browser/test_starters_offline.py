@@ -17,7 +17,7 @@ from tests.browser.harness import (
     wait_for_service_worker,
     wait_until,
 )
-from tests.browser.screens import api_get
+from tests.browser.screens import api_get, csrf_headers
 from tests.browser.test_scanner import badge_of_another_attendee
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,4 +121,35 @@ def test_switching_language_on_a_card_redraws_its_starters_and_keeps_the_note(
     expect(page.get_by_role("heading", level=2, name="De qué hablar")).to_be_visible()
     if not offline:
         expect(page.get_by_label("Nota privada")).to_have_value("Half-typed note")
+    page.context.set_offline(False)
+
+
+@pytest.mark.parametrize("offline", [False, True])
+def test_a_cards_interests_read_in_the_readers_language_and_follow_a_switch(
+    pages: Pages, offline: bool
+) -> None:
+    person, badge = badge_of_another_attendee(pages, 5)
+    # They typed their interests in Spanish, one of them a term of the event's vocabulary.
+    owner = open_app(pages.new(person["email"], language="es"), "/")
+    saved = owner.request.patch(
+        "/api/events/demo/me",
+        data={"interests": ["Captación de fondos", "Cerámica"], "shared_fields": ["interests"]},
+        headers=csrf_headers(owner),
+    )
+    assert saved.ok, saved.text()
+    owner.context.close()
+
+    page = open_app(pages.new(ATTENDEE, language="en", service_workers="allow"), "/")
+    wait_for_service_worker(page)
+    wait_until(lambda: page.evaluate(KIT_SAVED) is True, 10)
+    wait_until(lambda: page.evaluate(CARDS_SAVED) is True, 10)
+    page.context.set_offline(offline)
+    open_app(page, f"/B/{badge['token']}")
+    interests = page.locator(".badge-card .card-interests")
+    expect(interests).to_contain_text("Fundraising")
+    expect(interests).to_contain_text("Cerámica")
+    expect(interests).not_to_contain_text("Captación")
+    page.get_by_role("button", name="ES Español").click()
+    expect(interests).to_contain_text("Captación de fondos")
+    expect(interests).not_to_contain_text("Fundraising")
     page.context.set_offline(False)

@@ -7,7 +7,7 @@ import { lookUpOffline, refreshDirectory } from "../outbox/directory.js";
 import { queue } from "../outbox/queue.js";
 import { outboxEvents } from "../outbox/storage.js";
 import { normalizeToken } from "../outbox/tokens.js";
-import { startersFromKit } from "../starters.js";
+import { cardInLanguage, startersFromKit } from "../starters.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
 import { carryOver, noteForm } from "./contact-form.js";
@@ -159,29 +159,41 @@ async function offlineScan(token) {
   } catch {
     // A kit saved by an older version the engine cannot read: the card still opens, without them.
   }
-  return { event: found.event, attendee: found.attendee, card: found.card, is_me: found.isMe, starters, offline: true, kit: found.kit };
+  const card = readable(found.kit, found.card);
+  return { event: found.event, attendee: found.attendee, card, is_me: found.isMe, starters, offline: true, kit: found.kit, typed: found.card };
 }
 
-/** The starters again in the language just chosen: from the server, or offline from the kit. */
-async function startersIn(scan, token) {
+/** The card's terms in the language shown, from the event's kit (as the server does online). */
+function readable(kit, card) {
+  try {
+    return kit ? cardInLanguage(kit, card, state.language) : card;
+  } catch {
+    return card;
+  }
+}
+
+/** The card and its starters again in the language just chosen: from the server, or offline from the kit. */
+async function scanIn(scan, token) {
   try {
     const lang = encodeURIComponent(state.language);
-    return (await api("GET", `/api/badges/${encodeURIComponent(token)}?lang=${lang}`)).starters;
+    return await api("GET", `/api/badges/${encodeURIComponent(token)}?lang=${lang}`);
   } catch {
     if (!scan.kit) return null;
     try {
-      return startersFromKit(scan.kit, scan.attendee, scan.card, state.language);
+      const starters = scan.is_me ? [] : startersFromKit(scan.kit, scan.attendee, scan.typed, state.language);
+      return { card: readable(scan.kit, scan.typed), starters };
     } catch {
       return null;
     }
   }
 }
 
-/** Replace the starters shown (the note being typed below stays as it is). */
-async function redrawStarters(container, scan, token) {
-  const fresh = await startersIn(scan, token);
+/** Replace the card and the starters shown (the note being typed below stays as it is). */
+async function redrawInLanguage(container, scan, token) {
+  const fresh = await scanIn(scan, token);
   if (!fresh) return;
-  const [next] = starters(fresh);
+  container.querySelector(".badge-card")?.replaceWith(badgeCard(fresh.card, { nameTag: "h1" }));
+  const [next] = starters(fresh.starters);
   const shown = container.querySelector(".starters");
   if (shown && next) shown.replaceWith(next);
   else if (shown) shown.remove();
@@ -206,7 +218,7 @@ export async function render(container, { params, navigate }) {
   if (scan.is_me || !normalized) return null;
   const contact = contactSection(scan, normalized);
   container.append(contact.el);
-  return { leave: contact.leave, onLanguageChange: () => redrawStarters(container, scan, token).catch(() => {}) };
+  return { leave: contact.leave, onLanguageChange: () => redrawInLanguage(container, scan, token).catch(() => {}) };
 }
 
 /** The event a badge opened offline belongs to: the one scanned in, or my only event. */
