@@ -69,11 +69,12 @@ MAX_XLSX_UNPACKED_BYTES = 512_000_000
 class ImportProblem(Exception):
     """The whole file cannot be read, so nothing from it is imported."""
 
-    def __init__(self, code: str, detail: str, status: int = 422) -> None:
+    def __init__(self, code: str, detail: str, status: int = 422, **extra: Any) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.status = status
+        self.extra = extra  # in the error's body, for the screen (the columns found, say)
 
 
 class AttendeeRecord(msgspec.Struct):
@@ -426,17 +427,22 @@ def map_columns(headers: list[str], overrides: dict[str, str] | None = None) -> 
 
 def _require_columns(columns: list[ColumnMapping]) -> None:
     mapped = {column.field for column in columns if column.field}
-    missing = []
+    missing, wanted = [], []
     if "email" not in mapped:
         missing.append("an e-mail column (such as 'Email', 'E-mail' or 'Correo electrónico')")
+        wanted.append("email")
     if not mapped & {"name", "first_name", "last_name"}:
         missing.append("a name column (such as 'Name', 'First name' and 'Last name', or 'Nombre')")
+        wanted.append("name")
     if missing:
         raise ImportProblem(
             "missing_column",
             f"The file needs {' and '.join(missing)}. Headers found: "
             f"{_quoted_list([c.header for c in columns])}. Rename the column in the file, or "
             "choose it in the column mapping.",
+            # What the import screen's column chooser starts from.
+            columns=[{"header": c.header, "field": c.field} for c in columns],
+            missing=wanted,
         )
 
 

@@ -49,7 +49,7 @@ def parse_upload(
         return parse_attendee_file(data, filename=filename, max_rows=max_rows, **options)
     except ImportProblem as problem:
         error_class = TooLarge if problem.status == 413 else Invalid
-        raise error_class(problem.detail, code=problem.code) from problem
+        raise error_class(problem.detail, code=problem.code, **problem.extra) from problem
 
 
 def _mapped_fields(parsed: ParsedImport) -> set[str]:

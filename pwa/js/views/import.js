@@ -16,7 +16,61 @@ const DELIMITERS = [
   [";", "import.delimiter_semicolon"],
   ["\t", "import.delimiter_tab"],
 ];
-const PREVIEW_COLUMNS = ["email", "name", "organization", "role"];
+const PREVIEW_COLUMNS = ["email", "name", "organization", "role", "interests"];
+// What a column can hold (api/imports/parse.py FIELDS); "" leaves it out.
+const IMPORT_FIELDS = [
+  "email",
+  "name",
+  "first_name",
+  "last_name",
+  "organization",
+  "role",
+  "phone",
+  "language",
+  "ticket_type",
+  "ticket_ref",
+  "interests",
+  "looking_for",
+  "can_help_with",
+  "links",
+  "bio",
+];
+
+/**
+ * "Which column is which": a choice per column of the file, starting from how it was read. A field
+ * chosen for one column is taken from any other (each field comes from one column). `onChange`
+ * after any choice; `mapping()` is what the API's `mapping` takes.
+ */
+function columnChooser(columns, onChange) {
+  const selects = columns.map((column) => {
+    const choice = h(
+      "select",
+      {},
+      h("option", { value: "", t: "import.not_imported" }),
+      IMPORT_FIELDS.map((name) => h("option", { value: name, t: `importfield.${name}` })),
+    );
+    choice.value = column.field ?? "";
+    return choice;
+  });
+  for (const choice of selects) {
+    choice.addEventListener("change", () => {
+      if (choice.value) for (const other of selects) if (other !== choice && other.value === choice.value) other.value = "";
+      onChange();
+    });
+  }
+  const el = h(
+    "fieldset",
+    { class: "stack column-chooser" },
+    h("legend", { t: "import.mapping_title" }),
+    h("p", { class: "muted", t: "import.mapping_help" }),
+    columns.map((column, index) => field(`column-${index}`, "import.column_named", selects[index], { labelVars: { header: column.header } })),
+  );
+  return {
+    el,
+    mapping: () => Object.fromEntries(columns.map((column, index) => [column.header, selects[index].value])),
+    focus: () => (selects.find((choice) => !choice.value) ?? selects[0])?.focus(),
+  };
+}
 // Whole-file problems that the encoding choice can fix.
 const ENCODING_PROBLEMS = new Set(["unreadable_encoding", "unknown_encoding"]);
 
@@ -49,6 +103,12 @@ function problemText(problem) {
 function fieldName(name) {
   if (!name) return h("span", { class: "muted", t: "import.ignored" });
   return has(`importfield.${name}`) ? h("span", { t: `importfield.${name}` }) : h("code", { text: name });
+}
+
+/** A preview cell; a list shows each item as it was split, so a wrong separator shows. */
+function previewValue(value) {
+  if (!Array.isArray(value)) return value ?? "";
+  return h("ul", { class: "preview-items" }, value.map((item) => h("li", { dir: "auto", text: item })));
 }
 
 function delimiterName(delimiter) {
@@ -124,7 +184,7 @@ function drawReport(target, report) {
         "import.preview_caption",
         { count: report.preview.length },
         ["import.row", ...PREVIEW_COLUMNS.map((name) => `importfield.${name}`)],
-        report.preview.map((person) => [String(person.row ?? ""), ...PREVIEW_COLUMNS.map((name) => person[name] ?? "")]),
+        report.preview.map((person) => [String(person.row ?? ""), ...PREVIEW_COLUMNS.map((name) => previewValue(person[name]))]),
       ),
     );
   }
@@ -165,6 +225,31 @@ export async function render(container, { params }) {
     skipInvalid.disabled = true;
   }
   for (const control of [fileInput, encoding, delimiter]) control.addEventListener("change", invalidateCheck);
+  // Which column is which: offered once a file was read, from how it was read; a new file starts over.
+  const chooserBox = h("div", { hidden: true });
+  let chooser = null;
+  let chosen = false; // the organizer changed a choice: send them all
+  let chooserHeaders = "";
+  function offerColumns(columns, { open = false } = {}) {
+    const headers = JSON.stringify(columns.map((column) => column.header));
+    if (!chooser || headers !== chooserHeaders) {
+      chooserHeaders = headers;
+      chooser = columnChooser(columns, () => {
+        chosen = true;
+        invalidateCheck();
+      });
+      chosen = false;
+      chooserBox.replaceChildren(h("details", { class: "chooser" }, h("summary", { t: "import.mapping_title" }), chooser.el));
+    }
+    chooserBox.hidden = false;
+    if (open) chooserBox.querySelector("details").open = true;
+  }
+  fileInput.addEventListener("change", () => {
+    chooser = null;
+    chosen = false;
+    chooserBox.replaceChildren();
+    chooserBox.hidden = true;
+  });
 
   async function send(dryRun) {
     const file = fileInput.files[0];
@@ -174,6 +259,7 @@ export async function render(container, { params }) {
     form.append("skip_invalid", skipInvalid.checked && !dryRun ? "true" : "false");
     if (encoding.value) form.append("encoding", encoding.value);
     if (delimiter.value) form.append("delimiter", delimiter.value);
+    if (chooser && chosen) form.append("mapping", JSON.stringify(chooser.mapping()));
     label(progressLabel, "import.uploading", { percent: 0 });
     progress.value = 0;
     progressBox.hidden = false;
@@ -196,6 +282,12 @@ export async function render(container, { params }) {
       box.el.append(h("p", { class: "detail", lang: "en", text: error.detail }));
     }
     if (error.status === 0) return;
+    if (error.code === "missing_column" && error.body?.columns?.length) {
+      // Not recognized: choose it here instead of renaming the column in the file.
+      offerColumns(error.body.columns, { open: true });
+      chooser.focus();
+      return;
+    }
     const [control, hint] = ENCODING_PROBLEMS.has(error.code)
       ? [encoding, "import.choose_encoding"]
       : error.code === "bad_delimiter"
@@ -216,6 +308,7 @@ export async function render(container, { params }) {
       field("encoding", "import.encoding", encoding, { help: "import.encoding_help" }),
       field("delimiter", "import.delimiter", delimiter),
     ),
+    chooserBox,
     h("div", { class: "actions" }, checkButton),
     progressBox,
     checkMessage.el,
@@ -236,6 +329,7 @@ export async function render(container, { params }) {
     checkButton.disabled = true;
     try {
       const answer = await send(true);
+      offerColumns(answer.columns);
       drawReport(report, answer);
       importButton.disabled = answer.valid_rows === 0;
       skipInvalid.disabled = false;
@@ -268,6 +362,9 @@ export async function render(container, { params }) {
         drawReport(report, error.report);
         importMessage.error(error);
         importButton.disabled = false;
+        // The answer asks for this box: bring it into view, above the sticky bar.
+        skipInvalid.scrollIntoView({ block: "center" });
+        skipInvalid.focus();
       } else if (error.status === 0) {
         importMessage.error(error);
         importButton.disabled = false;
@@ -290,8 +387,9 @@ export async function render(container, { params }) {
       { class: "stack" },
       h("h2", { t: "import.step_import" }),
       h("p", { class: "muted", t: "import.import_help" }),
+      importMessage.el,
       h("label", { class: "choice" }, skipInvalid, h("span", { t: "import.skip_invalid" })),
-      h("div", { class: "actions sticky-actions" }, importButton, importMessage.el),
+      h("div", { class: "actions sticky-actions" }, importButton),
     ),
   );
   return null;
