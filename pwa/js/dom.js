@@ -89,3 +89,36 @@ export function messageBox() {
     },
   };
 }
+
+/**
+ * A modal question: `titleKey` and `bodyKey` (with `vars`), a button that does it (`confirmKey`)
+ * and one that leaves things as they are (`cancelKey`, focused first, so Enter changes nothing).
+ * `ask(onYes)` opens it (placed in the page when it is not yet); a "no" gives the focus back.
+ */
+export function confirmDialog(titleKey, bodyKey, vars, confirmKey, cancelKey) {
+  const title = h("h2", { id: newId("confirm-title"), t: titleKey });
+  const yes = h("button", { type: "button", class: "primary", t: confirmKey });
+  const no = h("button", { type: "button", class: "secondary", t: cancelKey });
+  const dialog = h(
+    "dialog",
+    { class: "confirm-dialog", "aria-labelledby": title.id },
+    h("div", { class: "stack" }, title, h("p", { t: [bodyKey, vars] }), h("div", { class: "actions" }, yes, no)),
+  );
+  return {
+    dialog,
+    ask(onYes) {
+      const opener = document.activeElement;
+      if (!dialog.isConnected) document.querySelector("main")?.append(dialog);
+      yes.onclick = () => {
+        dialog.close();
+        onYes();
+      };
+      no.onclick = () => {
+        dialog.close();
+        if (opener?.isConnected) opener.focus();
+      };
+      dialog.showModal();
+      no.focus();
+    },
+  };
+}

@@ -108,12 +108,24 @@ def test_connecting_back_with_someone_who_saved_me_makes_it_mutual(pages: Pages)
 def test_removing_a_connection_hides_it_here_and_on_the_server(pages: Pages) -> None:
     person, badge = someone(pages, 1)
     page = open_app(pages.new(ATTENDEE, language="en"), CONNECTIONS)
-    sync(page, {"kind": "scan", "scanned": badge["token"]})
+    sync(page, {"kind": "scan", "scanned": badge["token"]}, note(badge["token"], "Call in May"))
     open_app(page, CONNECTIONS)
     card = card_of(page, person["name"])
     expect(card).to_have_count(1)
 
-    card.get_by_role("button", name="Remove").click()
+    # One tap never loses a note: a question first, and "Keep" changes nothing.
+    remove = card.get_by_role("button", name="Remove")
+    remove.click()
+    dialog = page.get_by_role("dialog", name="Remove this connection?")
+    expect(dialog).to_contain_text("with your private note and tags about them")
+    expect(dialog.get_by_role("button", name="Keep")).to_be_focused()
+    dialog.get_by_role("button", name="Keep").click()
+    expect(dialog).to_be_hidden()
+    expect(remove).to_be_focused()
+    expect(card).to_contain_text("Call in May")
+
+    remove.click()
+    dialog.get_by_role("button", name="Remove").click()
     expect(card).to_have_count(0)
     expect(page.locator("#announcer")).to_have_text("Connection removed.")
 
@@ -121,8 +133,10 @@ def test_removing_a_connection_hides_it_here_and_on_the_server(pages: Pages) -> 
         return all(c["attendee"] != person["id"] for c in server_connections(page))
 
     wait_until(gone, 10)
-    open_app(page, CONNECTIONS)  # and it stays gone
-    expect(mine(page).first).to_be_visible()
+    open_app(page, CONNECTIONS)  # and it stays gone (whatever else other tests saved for Alex)
+    region = page.get_by_role("region", name="People I connected with")
+    loaded = region.locator("li.connection").or_(region.get_by_text("You have not saved anyone"))
+    expect(loaded.first).to_be_visible()
     expect(card_of(page, person["name"])).to_have_count(0)
 
 

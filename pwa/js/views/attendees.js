@@ -3,7 +3,7 @@
 // what their card shares, how far they got; correct it, send the invitation again, reissue the
 // badge, or remove someone who met nobody.
 import { api } from "../api.js";
-import { announce, h, messageBox, newId, section } from "../dom.js";
+import { announce, confirmDialog, h, messageBox, newId, section } from "../dom.js";
 import { field, showApiFieldError } from "../fields.js";
 import { label } from "../i18n.js";
 import { state } from "../state.js";
@@ -98,29 +98,6 @@ async function list(container, slug) {
   return { leave: () => clearTimeout(timer) };
 }
 
-function confirmDialog(titleKey, bodyKey, vars, confirmKey) {
-  const title = h("h2", { id: newId("confirm-title"), t: titleKey });
-  const yes = h("button", { type: "button", class: "primary", t: confirmKey });
-  const no = h("button", { type: "button", class: "secondary", t: "attendees.keep" });
-  const dialog = h(
-    "dialog",
-    { class: "confirm-dialog", "aria-labelledby": title.id },
-    h("div", { class: "stack" }, title, h("p", { t: [bodyKey, vars] }), h("div", { class: "actions" }, yes, no)),
-  );
-  return {
-    dialog,
-    ask(onYes) {
-      yes.onclick = () => {
-        dialog.close();
-        onYes();
-      };
-      no.onclick = () => dialog.close();
-      dialog.showModal();
-      no.focus();
-    },
-  };
-}
-
 async function person(container, slug, id, navigate) {
   const base = `/api/events/${slug}/attendees/${id}`;
   let found = await api("GET", base);
@@ -209,8 +186,8 @@ async function person(container, slug, id, navigate) {
   });
 
   // Actions on the person
-  const reissue = confirmDialog("attendees.reissue_title", "print.reissue_explain", { name: found.name }, "attendees.reissue");
-  const remove = confirmDialog("attendees.remove_title", "attendees.remove_body", { name: found.name }, "attendees.remove");
+  const reissue = confirmDialog("attendees.reissue_title", "print.reissue_explain", { name: found.name }, "attendees.reissue", "attendees.keep");
+  const remove = confirmDialog("attendees.remove_title", "attendees.remove_body", { name: found.name }, "attendees.remove", "attendees.keep");
   const inviteButton = h("button", { type: "button", class: "secondary" });
   const reissueButton = h("button", { type: "button", class: "secondary", t: "attendees.reissue" });
   const removeButton = h("button", { type: "button", class: "danger", t: "attendees.remove" });

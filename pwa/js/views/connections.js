@@ -1,7 +1,7 @@
 // My connections (search, tag filter, note, remove; offline, what this phone knows), who connected
 // with me (connect back), and the operations that could not sync, with their reasons.
 import { ApiError, api, getKept } from "../api.js";
-import { announce, h, newId } from "../dom.js";
+import { announce, confirmDialog, h, newId } from "../dom.js";
 import { keyOf, phoneContacts, saveConnectionList, savedConnectionList } from "../outbox/contacts.js";
 import { queue } from "../outbox/queue.js";
 import { outboxEvents } from "../outbox/storage.js";
@@ -125,7 +125,15 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
     h("details", {}, h("summary", { t: "connections.edit" }), form),
     h("div", { class: "card-actions" }, remove),
   );
-  remove.addEventListener("click", async () => {
+  const question = confirmDialog(
+    "connections.remove_title",
+    row.contact.note || row.contact.tags?.length ? "connections.remove_body_note" : "connections.remove_body",
+    {},
+    "connections.remove_confirm",
+    "connections.keep",
+  );
+  remove.addEventListener("click", () => question.ask(removeNow));
+  async function removeNow() {
     remove.disabled = true;
     // Kept as removed (not deleted) so a list saved before the removal cannot bring it back.
     await queue({ kind: "remove", event: slug, ...target(row.contact) }, { ...row.contact, removed: true });
@@ -133,9 +141,10 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
     // Focus moves on to the next card (or the one before) rather than falling off the page.
     const neighbour = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
+    question.dialog.remove();
     neighbour?.focus();
     onRemoved(row, Boolean(neighbour));
-  });
+  }
   return item;
 }
 
