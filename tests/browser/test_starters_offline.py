@@ -112,9 +112,15 @@ def test_switching_language_on_a_card_redraws_its_starters_and_keeps_the_note(
     open_app(page, f"/B/{badge['token']}")
     expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
     assert shown_starters(page) == [s["text"] for s in english]
-    if not offline:  # online, the contact is saved and its note can be typed at once
+    if not offline:
+        # Online, the save syncs while the note is being typed (held until then, so it does):
+        # the form is redrawn when the focus leaves it, and what was typed must survive that.
+        page.context.route("**/api/sync", lambda route: route.abort())
         page.get_by_role("button", name="Save contact").click()
         page.get_by_label("Private note").fill("Half-typed note")
+        page.context.unroute("**/api/sync")
+        page.evaluate("window.dispatchEvent(new Event('online'))")  # send what waits, now
+        expect(page.locator(".contact-status")).to_have_text("Saved to your connections.")
     page.get_by_role("button", name="ES Español").click()
     expect(page.locator(".starter .starter-text").first).to_have_text(spanish[0]["text"])
     assert shown_starters(page) == [s["text"] for s in spanish]

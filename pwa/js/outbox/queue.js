@@ -10,7 +10,7 @@
 // goes to "could not sync" and the rest are sent. Each write belongs to its author (see storage.js).
 import { api } from "../api.js";
 import { state } from "../state.js";
-import { asPromise, done, followMovedContacts, mine, onePerPerson, openDb, outboxEvents, readAll } from "./storage.js";
+import { asPromise, contactKey, done, followMovedContacts, mine, onePerPerson, openDb, outboxEvents, readAll } from "./storage.js";
 
 const BATCH = 100;
 const TIMER_MS = 30_000;
@@ -31,13 +31,15 @@ export async function pendingCount() {
   return new Set(writes.map((write) => personOf(write, byId))).size;
 }
 
-function personOf({ op, contact }, byId) {
+function personOf({ op, contact, account }, byId) {
   if (contact) return `contact ${contact}`;
   const undone = op.kind === "checkin_undo" ? byId.get(op.checkin) : null;
   if (undone) return personOf(undone, byId);
-  if (op.kind === "checkin") return `checkin ${op.attendee ?? op.scanned ?? op.poster ?? op.id}`;
+  // My own: a check-in by a room's poster, all my reminders on or off.
+  if (op.poster || (op.kind === "reminders" && op.connection == null)) return "me";
+  if (op.kind === "checkin") return `checkin ${op.attendee ?? op.scanned ?? op.id}`;
+  if (op.kind === "connect_back") return `contact ${contactKey(account, op.event, { attendee: op.attendee })}`;
   if (op.connection != null) return `connection ${op.connection}`;
-  if (op.attendee != null) return `attendee ${op.attendee}`;
   return `write ${op.id}`;
 }
 

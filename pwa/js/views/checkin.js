@@ -185,7 +185,7 @@ export async function render(container, { params }) {
       h("span", { class: "checkin-icon", "aria-hidden": "true", text: ICON[tone] }),
       heading,
       person ? h("p", { class: "checkin-name", dir: "auto", text: person.name }) : null,
-      person?.organization ? h("p", { class: "checkin-org", text: person.organization }) : null,
+      person?.organization ? h("p", { class: "checkin-org", dir: "auto", text: person.organization }) : null,
       firstAt ? h("p", { t: ["checkin.first_at", { when: time(firstAt, true) }] }) : null,
       corrected ? h("p", { t: "checkin.corrected" }) : null,
       tone === "bad" ? h("p", { class: "checkin-advice", t: has(`checkin.advice.${outcome}`) ? `checkin.advice.${outcome}` : reasonKey(outcome) }) : null,

@@ -178,7 +178,8 @@ async function scanIn(scan, token) {
     const lang = encodeURIComponent(state.language);
     return await api("GET", `/api/badges/${encodeURIComponent(token)}?lang=${lang}`);
   } catch {
-    if (!scan.kit) return null;
+    // Offline now: from the kit, also for a card that was opened online.
+    if (!scan.kit) return offlineScan(token).catch(() => null);
     try {
       const starters = scan.is_me ? [] : startersFromKit(scan.kit, scan.attendee, scan.typed, state.language);
       return { card: readable(scan.kit, scan.typed), starters };
@@ -190,8 +191,10 @@ async function scanIn(scan, token) {
 
 /** Replace the card and the starters shown (the note being typed below stays as it is). */
 async function redrawInLanguage(container, scan, token) {
+  const language = state.language;
   const fresh = await scanIn(scan, token);
-  if (!fresh) return;
+  // Switched again meanwhile: the later switch draws.
+  if (!fresh || language !== state.language) return;
   container.querySelector(".badge-card")?.replaceWith(badgeCard(fresh.card, { nameTag: "h1" }));
   const [next] = starters(fresh.starters);
   const shown = container.querySelector(".starters");

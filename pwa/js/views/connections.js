@@ -106,7 +106,7 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
           : null,
         contact.mutual ? h("p", { class: "tag mutual", t: "connections.mutual" }) : null,
         pending ? h("p", { class: "tag pending", t: "connections.waiting" }) : null,
-        contact.note ? h("p", { class: "note-text", text: contact.note }) : null,
+        contact.note ? h("p", { class: "note-text", dir: "auto", text: contact.note }) : null,
         tags.length ? h("ul", { class: "tags" }, tags.map((tag) => h("li", { class: "tag" }, tagLabel(tag)))) : null,
       ].filter(Boolean),
     );
@@ -125,14 +125,20 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
     h("details", {}, h("summary", { t: "connections.edit" }), form),
     h("div", { class: "card-actions" }, remove),
   );
-  const question = confirmDialog(
-    "connections.remove_title",
-    row.contact.note || row.contact.tags?.length ? "connections.remove_body_note" : "connections.remove_body",
-    {},
-    "connections.remove_confirm",
-    "connections.keep",
-  );
-  remove.addEventListener("click", () => question.ask(removeNow));
+  let question = null;
+  remove.addEventListener("click", () => {
+    // Worded when asked: a note saved since the card was drawn goes with it too.
+    question?.dialog.remove();
+    const withNote = row.contact.note || row.contact.tags?.length;
+    question = confirmDialog(
+      "connections.remove_title",
+      withNote ? "connections.remove_body_note" : "connections.remove_body",
+      {},
+      "connections.remove_confirm",
+      "connections.keep",
+    );
+    question.ask(removeNow);
+  });
   async function removeNow() {
     remove.disabled = true;
     // Kept as removed (not deleted) so a list saved before the removal cannot bring it back.
@@ -141,7 +147,7 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
     // Focus moves on to the next card (or the one before) rather than falling off the page.
     const neighbour = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
-    question.dialog.remove();
+    question?.dialog.remove();
     neighbour?.focus();
     onRemoved(row, Boolean(neighbour));
   }

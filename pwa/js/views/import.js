@@ -42,10 +42,13 @@ const IMPORT_FIELDS = [
  * after any choice; `mapping()` is what the API's `mapping` takes.
  */
 function columnChooser(columns, onChange) {
-  const selects = columns.map((column) => {
+  const firstOf = new Map();
+  columns.forEach((column, index) => firstOf.has(column.header) || firstOf.set(column.header, index));
+  const selects = columns.map((column, index) => {
     const choice = h(
       "select",
-      {},
+      // A header the file repeats is chosen by name, which names its first column only.
+      { disabled: firstOf.get(column.header) !== index },
       h("option", { value: "", t: "import.not_imported" }),
       IMPORT_FIELDS.map((name) => h("option", { value: name, t: `importfield.${name}` })),
     );
@@ -67,7 +70,14 @@ function columnChooser(columns, onChange) {
   );
   return {
     el,
-    mapping: () => Object.fromEntries(columns.map((column, index) => [column.header, selects[index].value])),
+    // Only the choices that differ from how the file was read (and never a repeated header's).
+    mapping: () =>
+      Object.fromEntries(
+        columns
+          .map((column, index) => [column.header, selects[index].value, (column.field ?? "") !== selects[index].value && !selects[index].disabled])
+          .filter(([, , changed]) => changed)
+          .map(([header, value]) => [header, value]),
+      ),
     focus: () => (selects.find((choice) => !choice.value) ?? selects[0])?.focus(),
   };
 }
@@ -244,12 +254,16 @@ export async function render(container, { params }) {
     chooserBox.hidden = false;
     if (open) chooserBox.querySelector("details").open = true;
   }
-  fileInput.addEventListener("change", () => {
-    chooser = null;
-    chosen = false;
-    chooserBox.replaceChildren();
-    chooserBox.hidden = true;
-  });
+  // Another file, encoding or delimiter reads other headers: the choices start over.
+  for (const control of [fileInput, encoding, delimiter]) {
+    control.addEventListener("change", () => {
+      chooser = null;
+      chosen = false;
+      chooserHeaders = "";
+      chooserBox.replaceChildren();
+      chooserBox.hidden = true;
+    });
+  }
 
   async function send(dryRun) {
     const file = fileInput.files[0];

@@ -127,7 +127,7 @@ export async function render(container, { params }) {
       "li",
       { class: "card" },
       h("h3", { dir: "auto", text: person.name }),
-      details ? h("p", { class: "muted", text: details }) : null,
+      details ? h("p", { class: "muted", dir: "auto", text: details }) : null,
       h(
         "div",
         { class: "card-actions" },
