@@ -57,6 +57,14 @@ def sync(page: Page, *operations: dict[str, Any]) -> list[dict[str, Any]]:
     return results
 
 
+# Whether a note with this text waits in the phone's outbox (saved on the phone, not yet sent).
+NOTE_WAITING = """async (text) => {
+  const { readAll } = await import("/js/outbox/storage.js");
+  const waiting = await readAll("ops");
+  return waiting.some((record) => record.op.kind === "note" && record.op.text === text);
+}"""
+
+
 def note(token: str, text: str) -> dict[str, Any]:
     """A first note on the connection made by scanning `token`."""
     return {"kind": "note", "scanned": token, "text": text, "base_revision": 0}
@@ -198,6 +206,7 @@ def test_offline_my_connections_lists_what_this_phone_knows(pages: Pages) -> Non
     page.get_by_role("button", name="Save contact").click()
     page.get_by_label("Private note").fill("Offline hello")
     page.get_by_role("button", name="Save note and tags").click()
+    wait_until(lambda: page.evaluate(NOTE_WAITING, "Offline hello") is True, 10)
     # The scan and the note: one person.
     expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
 
@@ -265,9 +274,11 @@ def test_two_note_edits_in_a_row_offline_sync_as_the_second_without_a_conflict(
     page.context.set_offline(True)
     page.get_by_label("Private note").fill("Call on Monday")
     page.get_by_role("button", name="Save note and tags").click()
+    wait_until(lambda: page.evaluate(NOTE_WAITING, "Call on Monday") is True, 10)
     expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
     page.get_by_label("Private note").fill("Call on Tuesday instead")
     page.get_by_role("button", name="Save note and tags").click()
+    wait_until(lambda: page.evaluate(NOTE_WAITING, "Call on Tuesday instead") is True, 10)
     # Two notes, one person.
     expect(page.locator("#sync-status")).to_have_text("Changes for 1 person waiting to sync")
 
