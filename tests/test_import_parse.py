@@ -171,7 +171,7 @@ def test_an_empty_file_is_refused() -> None:
 
 def test_an_old_xls_file_asks_for_xlsx_or_csv() -> None:
     refused = problem(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, filename="a.xls")
-    assert refused.code == "not_a_spreadsheet"
+    assert refused.code == "old_excel"
     assert "XLSX" in refused.detail and "CSV" in refused.detail
 
 

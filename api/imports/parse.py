@@ -1067,7 +1067,7 @@ def parse_attendee_file(
     }
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportProblem(
-            "not_a_spreadsheet",
+            "old_excel",
             "This is an old Excel (.xls) file, which cannot be read. Open it in Excel or "
             "LibreOffice and save it as XLSX (Excel Workbook) or CSV, then upload that.",
         )

@@ -92,12 +92,13 @@ export function messageBox() {
 
 /**
  * A modal question: `titleKey` and `bodyKey` (with `vars`), a button that does it (`confirmKey`)
- * and one that leaves things as they are (`cancelKey`, focused first, so Enter changes nothing).
+ * and one that leaves things as they are (`cancelKey`, focused first, so Enter changes nothing);
+ * `danger` when it cannot be undone.
  * `ask(onYes)` opens it (placed in the page when it is not yet); a "no" gives the focus back.
  */
-export function confirmDialog(titleKey, bodyKey, vars, confirmKey, cancelKey) {
-  const title = h("h2", { id: newId("confirm-title"), t: titleKey });
-  const yes = h("button", { type: "button", class: "primary", t: confirmKey });
+export function confirmDialog(titleKey, bodyKey, vars, confirmKey, cancelKey, { danger = false } = {}) {
+  const title = h("h2", { id: newId("confirm-title"), t: [titleKey, vars] });
+  const yes = h("button", { type: "button", class: danger ? "danger" : "primary", t: confirmKey });
   const no = h("button", { type: "button", class: "secondary", t: cancelKey });
   const dialog = h(
     "dialog",

@@ -122,9 +122,9 @@ def test_removing_a_connection_hides_it_here_and_on_the_server(pages: Pages) -> 
     expect(card).to_have_count(1)
 
     # One tap never loses a note: a question first, and "Keep" changes nothing.
-    remove = card.get_by_role("button", name="Remove")
+    remove = card.get_by_role("button", name=f"Remove {person['name']}")
     remove.click()
-    dialog = page.get_by_role("dialog", name="Remove this connection?")
+    dialog = page.get_by_role("dialog", name=f"Remove {person['name']} from your connections?")
     expect(dialog).to_contain_text("with your private note and tags about them")
     expect(dialog.get_by_role("button", name="Keep")).to_be_focused()
     dialog.get_by_role("button", name="Keep").click()

@@ -117,6 +117,7 @@ def test_switching_language_on_a_card_redraws_its_starters_and_keeps_the_note(
         # the form is redrawn when the focus leaves it, and what was typed must survive that.
         page.context.route("**/api/sync", lambda route: route.abort())
         page.get_by_role("button", name="Save contact").click()
+        expect(page.get_by_label("Private note")).to_be_focused()  # where the next step is
         page.get_by_label("Private note").fill("Half-typed note")
         page.context.unroute("**/api/sync")
         page.evaluate("window.dispatchEvent(new Event('online'))")  # send what waits, now

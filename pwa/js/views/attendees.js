@@ -187,7 +187,7 @@ async function person(container, slug, id, navigate) {
 
   // Actions on the person
   const reissue = confirmDialog("attendees.reissue_title", "print.reissue_explain", { name: found.name }, "attendees.reissue", "attendees.keep");
-  const remove = confirmDialog("attendees.remove_title", "attendees.remove_body", { name: found.name }, "attendees.remove", "attendees.keep");
+  const remove = confirmDialog("attendees.remove_title", "attendees.remove_body", { name: found.name }, "attendees.remove", "attendees.keep", { danger: true });
   const inviteButton = h("button", { type: "button", class: "secondary" });
   const reissueButton = h("button", { type: "button", class: "secondary", t: "attendees.reissue" });
   const removeButton = h("button", { type: "button", class: "danger", t: "attendees.remove" });

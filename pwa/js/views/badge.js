@@ -1,7 +1,7 @@
 // My badge: the QR drawn from the API's modules (works offline), the typed code, full screen, downloads.
 import { api } from "../api.js";
 import { announce, h } from "../dom.js";
-import { labelAttribute } from "../i18n.js";
+import { has, labelAttribute } from "../i18n.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const QUIET_ZONE = 4; // modules of white around the symbol, as the QR standard asks
@@ -65,7 +65,9 @@ export function badgeCard(card, { nameTag = "p" } = {}) {
   for (const name of CARD_FIELDS) {
     const value = card[name];
     if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) continue;
-    rows.push(h("dt", { t: `field.${name}` }), h("dd", { class: `card-${name}` }, fieldValue(name, value)));
+    // Labels in the third person: the card is someone else's (or mine as others see it).
+    const labelKey = has(`card.${name}`) ? `card.${name}` : `field.${name}`;
+    rows.push(h("dt", { t: labelKey }), h("dd", { class: `card-${name}` }, fieldValue(name, value)));
   }
   return h(
     "div",

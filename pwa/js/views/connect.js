@@ -94,6 +94,7 @@ function contactSection(scan, token) {
   const { event } = scan;
   const section = h("section", { class: "stack contact", "aria-labelledby": "contact-title" });
   let drawn = "";
+  let carryOn = false; // the save button was pressed: the note field takes the focus it had
   async function draw() {
     const saved = await findContact(event, { attendee: scan.attendee, token });
     const contact = saved?.removed ? null : saved; // removed from my connections: save it again
@@ -113,12 +114,14 @@ function contactSection(scan, token) {
       }
       return;
     }
-    const hadFocus = section.contains(document.activeElement);
+    const hadFocus = carryOn || section.contains(document.activeElement);
+    carryOn = false;
     drawn = signature;
     const parts = [h("h2", { id: "contact-title", tabindex: "-1", t: "connect.contact_title" })];
     if (!contact) {
       const save = h("button", { type: "button", class: "primary", t: "connect.save_contact" });
       save.addEventListener("click", async () => {
+        carryOn = true; // disabled, the button lets the focus fall to the page
         save.disabled = true;
         // The card (and, offline, whose it is) lets My connections list it before it syncs.
         const who = { attendee: scan.attendee ?? null, token };

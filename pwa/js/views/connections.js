@@ -5,6 +5,7 @@ import { announce, confirmDialog, h, newId } from "../dom.js";
 import { keyOf, phoneContacts, saveConnectionList, savedConnectionList } from "../outbox/contacts.js";
 import { queue } from "../outbox/queue.js";
 import { outboxEvents } from "../outbox/storage.js";
+import { t } from "../i18n.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
 import { failedList } from "./failed-list.js";
@@ -117,7 +118,13 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
     drawFacts();
     onSaved();
   });
-  const remove = h("button", { type: "button", class: "danger", t: "connections.remove" });
+  const name = row.contact.card?.name || t("connections.this_person");
+  const remove = h("button", {
+    type: "button",
+    class: "danger",
+    t: "connections.remove",
+    tAttrs: { "aria-label": ["connections.remove_of", { name }] },
+  });
   const item = h(
     "li",
     { class: "card connection", tabindex: "-1", "data-key": row.contact.key },
@@ -133,9 +140,10 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
     question = confirmDialog(
       "connections.remove_title",
       withNote ? "connections.remove_body_note" : "connections.remove_body",
-      {},
+      { name },
       "connections.remove_confirm",
       "connections.keep",
+      { danger: true },
     );
     question.ask(removeNow);
   });

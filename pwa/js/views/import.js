@@ -3,6 +3,7 @@ import { api, upload } from "../api.js";
 import { announce, h, messageBox, newId } from "../dom.js";
 import { clearFieldErrors, field, showFieldError } from "../fields.js";
 import { errorMessage, has, label } from "../i18n.js";
+import { state } from "../state.js";
 
 const ENCODINGS = [
   ["", "import.encoding_auto"],
@@ -45,10 +46,11 @@ function columnChooser(columns, onChange) {
   const firstOf = new Map();
   columns.forEach((column, index) => firstOf.has(column.header) || firstOf.set(column.header, index));
   const selects = columns.map((column, index) => {
+    const repeated = firstOf.get(column.header) !== index;
     const choice = h(
       "select",
       // A header the file repeats is chosen by name, which names its first column only.
-      { disabled: firstOf.get(column.header) !== index },
+      { disabled: repeated, "data-repeated": repeated ? "true" : undefined },
       h("option", { value: "", t: "import.not_imported" }),
       IMPORT_FIELDS.map((name) => h("option", { value: name, t: `importfield.${name}` })),
     );
@@ -66,7 +68,12 @@ function columnChooser(columns, onChange) {
     { class: "stack column-chooser" },
     h("legend", { t: "import.mapping_title" }),
     h("p", { class: "muted", t: "import.mapping_help" }),
-    columns.map((column, index) => field(`column-${index}`, "import.column_named", selects[index], { labelVars: { header: column.header } })),
+    columns.map((column, index) =>
+      field(`column-${index}`, "import.column_named", selects[index], {
+        labelVars: { header: column.header },
+        help: selects[index].dataset.repeated ? "import.column_repeated" : undefined,
+      }),
+    ),
   );
   return {
     el,
@@ -254,14 +261,18 @@ export async function render(container, { params }) {
     chooserBox.hidden = false;
     if (open) chooserBox.querySelector("details").open = true;
   }
-  // Another file, encoding or delimiter reads other headers: the choices start over.
+  // Another file, encoding or delimiter: the old report goes; the choices stay for a file with
+  // the same columns (one fixed and uploaded again), and start over when it has others.
+  function forgetColumns() {
+    chooser = null;
+    chosen = false;
+    chooserHeaders = "";
+    chooserBox.replaceChildren();
+    chooserBox.hidden = true;
+  }
   for (const control of [fileInput, encoding, delimiter]) {
     control.addEventListener("change", () => {
-      chooser = null;
-      chosen = false;
-      chooserHeaders = "";
-      chooserBox.replaceChildren();
-      chooserBox.hidden = true;
+      report.hidden = true;
     });
   }
 
@@ -292,7 +303,9 @@ export async function render(container, { params }) {
   function showFileProblem(box, error) {
     const [key, vars] = errorMessage(error);
     box.show(key, vars);
-    if (error.detail && key !== "error.with_detail") {
+    // The server's own words (English) add the specifics, on an English screen only: a Spanish
+    // screen stays in Spanish (the catalog says what to do; the chooser shows the headers).
+    if (error.detail && key !== "error.with_detail" && state.language === "en" && error.code !== "missing_column") {
       box.el.append(h("p", { class: "detail", lang: "en", text: error.detail }));
     }
     if (error.status === 0) return;
@@ -342,7 +355,15 @@ export async function render(container, { params }) {
     }
     checkButton.disabled = true;
     try {
-      const answer = await send(true);
+      let answer;
+      try {
+        answer = await send(true);
+      } catch (error) {
+        // The choices name columns this file does not have: read it afresh, without them.
+        if (error.code !== "bad_mapping" || !chosen) throw error;
+        forgetColumns();
+        answer = await send(true);
+      }
       offerColumns(answer.columns);
       drawReport(report, answer);
       importButton.disabled = answer.valid_rows === 0;
@@ -370,6 +391,7 @@ export async function render(container, { params }) {
         { created: answer.created, updated: answer.updated, count: event.attendee_count },
         "success",
       );
+      report.querySelector("h2")?.focus(); // the button pressed is now disabled
       skipInvalid.disabled = true;
     } catch (error) {
       if (error.code === "rows_invalid" && error.report) {
