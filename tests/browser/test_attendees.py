@@ -35,6 +35,15 @@ def test_one_person_corrected_invited_reissued_and_removed(pages: Pages) -> None
     expect(page.get_by_role("heading", level=1)).to_have_text(person["name"])
     code = page.locator(".facts .attendee-code")
     before = code.inner_text()
+    # On a phone every value keeps room to be read (a long label once squeezed them to a letter
+    # per line): each value gets at least a third of the list's width.
+    squeezed = page.evaluate(
+        """() => [...document.querySelectorAll('.facts')].flatMap((list) =>
+          [...list.querySelectorAll('dd')].filter(
+            (value) => value.getBoundingClientRect().width < list.getBoundingClientRect().width / 3
+          ).map((value) => value.textContent))"""
+    )
+    assert squeezed == [], squeezed
 
     page.get_by_label("Organización").fill("Cooperativa Nueva")
     page.get_by_role("button", name="Guardar correcciones").click()
