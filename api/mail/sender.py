@@ -205,7 +205,10 @@ class OutboxSender:
         await self.outbox.mkdir(parents=True, exist_ok=True)
         _, to, data = envelope(message)
         name = f"{time.time_ns()}-{to.replace('@', '_at_')}.eml"
-        await (self.outbox / name).write_bytes(data)
+        # Written aside, then renamed: whoever reads the folder never sees half a message.
+        partial = self.outbox / f".{name}.part"
+        await partial.write_bytes(data)
+        await partial.rename(self.outbox / name)
         if message.is_multipart():
             # A message with an HTML part (a digest) holds private notes and a sign-in link:
             # the log names it only; the .eml file is where it can be read.

@@ -159,4 +159,16 @@ def test_a_cards_interests_read_in_the_readers_language_and_follow_a_switch(
     page.get_by_role("button", name="ES Español").click()
     expect(interests).to_contain_text("Captación de fondos")
     expect(interests).not_to_contain_text("Fundraising")
+    if not offline:
+        # My connections reads them the same way, and follows a switch too.
+        page.get_by_role("button", name="Guardar contacto").click()
+        expect(page.locator(".contact-status")).to_have_text("Guardado en tus contactos.")
+        open_app(page, "/events/demo/connections")
+        listed = (
+            page.locator("li.connection").filter(has_text=person["name"]).locator(".card-interests")
+        )
+        expect(listed).to_contain_text("Captación de fondos")
+        page.get_by_role("button", name="EN English").click()
+        expect(listed).to_contain_text("Fundraising")
+        expect(listed).not_to_contain_text("Captación")
     page.context.set_offline(False)

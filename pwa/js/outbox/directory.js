@@ -18,6 +18,12 @@ async function savedDirectory(account, event) {
   return (await asPromise(db.transaction("directories").objectStore("directories").get([account, event]))) ?? null;
 }
 
+/** The event's starter kit this phone keeps for me (vocabulary and all), or null. */
+export async function savedKit(event) {
+  const account = state.me?.email;
+  return account ? ((await savedDirectory(account, event))?.kit ?? null) : null;
+}
+
 /**
  * The directory after the server's answer `answer` on top of the copy `saved` (or null). A full
  * answer (or one from a server without versions, which has no `full`) replaces the copy; a delta

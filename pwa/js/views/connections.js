@@ -2,10 +2,12 @@
 // with me (connect back), and the operations that could not sync, with their reasons.
 import { ApiError, api, getKept } from "../api.js";
 import { announce, confirmDialog, h, newId } from "../dom.js";
+import { t } from "../i18n.js";
 import { keyOf, phoneContacts, saveConnectionList, savedConnectionList } from "../outbox/contacts.js";
+import { savedKit } from "../outbox/directory.js";
 import { queue } from "../outbox/queue.js";
 import { outboxEvents } from "../outbox/storage.js";
-import { t } from "../i18n.js";
+import { cardInLanguage } from "../starters.js";
 import { state } from "../state.js";
 import { badgeCard } from "./badge.js";
 import { failedList } from "./failed-list.js";
@@ -91,14 +93,14 @@ function redrawKeepingPlace(section, draw) {
 }
 
 /** One of my connections: what I know of them, my note and tags (editable), and Remove. */
-function connectionItem(slug, row, { onSaved, onRemoved }) {
+function connectionItem(slug, row, { onSaved, onRemoved, readable, drawn }) {
   const facts = h("div", { class: "stack connection-facts" });
   function drawFacts() {
     const { contact, met, pending } = row;
     const tags = contact.tags ?? [];
     facts.replaceChildren(
       ...[
-        contact.card ? badgeCard(contact.card, { nameTag: "h3" }) : h("h3", { class: "card-name", t: "connections.unnamed" }),
+        contact.card ? badgeCard(readable(contact.card), { nameTag: "h3" }) : h("h3", { class: "card-name", t: "connections.unnamed" }),
         met && met.scan_count > 0
           ? h("p", { class: "muted", t: ["connections.met", { count: met.scan_count, first: when(met.first_met_at), last: when(met.last_met_at) }] })
           : null,
@@ -113,6 +115,7 @@ function connectionItem(slug, row, { onSaved, onRemoved }) {
     );
   }
   drawFacts();
+  drawn.set(row, drawFacts); // drawn again in another language (the note form stays as it is)
   const form = noteForm(row.contact, (next) => {
     Object.assign(row, { contact: next, pending: true });
     drawFacts();
@@ -221,7 +224,19 @@ export async function render(container, { params }) {
     tagSelect.value = chosen;
   }
 
+  // The event's vocabulary from the phone's kit: a card's terms in the language shown, as the
+  // card view shows them (see cardInLanguage).
+  let kit = null;
+  const drawn = new Map();
   const handlers = {
+    readable: (card) => {
+      try {
+        return kit ? cardInLanguage(kit, card, state.language) : card;
+      } catch {
+        return card;
+      }
+    },
+    drawn,
     onSaved: fillTags,
     onRemoved: (row, focusMoved) => {
       rows = rows.filter((other) => other !== row);
@@ -233,6 +248,7 @@ export async function render(container, { params }) {
   function drawMine() {
     const words = comparable(search.value);
     const shown = rows.filter((row) => matches(row, words, tagSelect.value));
+    drawn.clear();
     redrawKeepingPlace(results, () =>
       results.replaceChildren(
         shown.length
@@ -318,9 +334,19 @@ export async function render(container, { params }) {
     loadMine().catch(() => {});
     loadTheirs().catch(() => {});
   };
+  const redrawCards = () => {
+    for (const [row, draw] of drawn) if (rows.includes(row)) draw();
+  };
+  savedKit(slug)
+    .then((found) => {
+      kit = found;
+      if (kit) redrawCards();
+    })
+    .catch(() => {});
   outboxEvents.addEventListener("change", onChange);
   outboxEvents.addEventListener("settled", onSettled);
   return {
+    onLanguageChange: redrawCards,
     leave: () => {
       outboxEvents.removeEventListener("change", onChange);
       outboxEvents.removeEventListener("settled", onSettled);
