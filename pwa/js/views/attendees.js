@@ -126,11 +126,11 @@ async function person(container, slug, id, navigate) {
       content && typeof content === "object" && "t" in content ? h("dd", { t: content.t }) : h("dd", { dir: "auto" }, content || "—");
     facts.replaceChildren(...rows.flatMap(([key, content]) => [h("dt", { t: key }), value(content)]));
     progress.replaceChildren(
-      h("dt", { t: "invitations.count_invited" }),
+      h("dt", { t: "attendees.invited_at" }),
       value(dateOr(found.invited_at, "attendees.not_yet")),
-      h("dt", { t: "invitations.count_signed_in" }),
+      h("dt", { t: "attendees.signed_in" }),
       value(dateOr(found.signed_in_at, "attendees.not_yet")),
-      h("dt", { t: "invitations.count_card" }),
+      h("dt", { t: "attendees.card_set_up" }),
       value(dateOr(found.card_set_up_at, "attendees.not_yet")),
       h("dt", { t: "attendees.badge" }),
       value(found.badge_code ? h("code", { class: "attendee-code", translate: "no", text: found.badge_code }) : { t: "attendees.no_badge" }),
