@@ -119,7 +119,8 @@ export function confirmDialog(titleKey, bodyKey, vars, confirmKey, cancelKey, { 
         if (opener?.isConnected) opener.focus();
       };
       dialog.showModal();
-      no.focus();
+      no.focus({ preventScroll: true });
+      dialog.scrollTop = 0; // the question stays in view above the buttons (showModal scrolled)
     },
   };
 }

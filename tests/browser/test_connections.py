@@ -132,7 +132,14 @@ def test_removing_a_connection_hides_it_here_and_on_the_server(pages: Pages) -> 
     expect(remove).to_be_focused()
     expect(card).to_contain_text("Call in May")
 
+    # On a narrow phone at 200% text the question is in view and has room for its words.
+    page.set_viewport_size(NARROW)
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
     remove.click()
+    expect(dialog.get_by_role("heading")).to_be_in_viewport()
+    room = dialog.evaluate("d => d.clientWidth - 2 * parseFloat(getComputedStyle(d).paddingLeft)")
+    assert room > 240, room
+    page.evaluate("document.documentElement.style.fontSize = ''")
     dialog.get_by_role("button", name="Remove").click()
     expect(card).to_have_count(0)
     expect(page.locator("#announcer")).to_have_text("Connection removed.")
