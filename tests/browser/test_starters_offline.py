@@ -171,4 +171,10 @@ def test_a_cards_interests_read_in_the_readers_language_and_follow_a_switch(
         page.get_by_role("button", name="EN English").click()
         expect(listed).to_contain_text("Fundraising")
         expect(listed).not_to_contain_text("Captación")
+        # And the follow-ups, whose labels speak of the other person.
+        open_app(page, "/events/demo/followups")
+        about = page.locator(".shared-fields").filter(has_text="Cerámica")
+        expect(about).to_contain_text("Fundraising")
+        page.get_by_role("button", name="ES Español").click()
+        expect(about).to_contain_text("Captación de fondos")
     page.context.set_offline(False)

@@ -4,10 +4,12 @@
 // on the phone for offline visits; drafts I edit stay on this phone. Enlace never sends them.
 import { ApiError, api } from "../api.js";
 import { announce, h, newId } from "../dom.js";
-import { label } from "../i18n.js";
+import { has, label } from "../i18n.js";
 import { FOLLOWUP_KINDS, REMINDER_KINDS, addDays, dropDraft, editedDraft, keepDraft, loadFollowups, withWaiting } from "../outbox/followups.js";
+import { savedKit } from "../outbox/directory.js";
 import { queue, waitingWrites } from "../outbox/queue.js";
 import { outboxEvents } from "../outbox/storage.js";
+import { cardInLanguage } from "../starters.js";
 import { state } from "../state.js";
 import { PRESET_TAGS, tagLabel } from "./contact-form.js";
 import { failedList } from "./failed-list.js";
@@ -63,13 +65,26 @@ function metLine(person) {
     : h("p", { class: "muted", t: ["connections.connected_back", { first: when(person.first_met_at) }] });
 }
 
+// The event's kit kept on this phone (its vocabulary): a card's terms in the language shown.
+let kit = null;
+
+function readable(card) {
+  try {
+    return kit && card ? cardInLanguage(kit, card, state.language) : card;
+  } catch {
+    return card;
+  }
+}
+
 /** What the person shares (their card's shared fields), compactly. */
-function shared(card) {
+function shared(sharedCard) {
+  const card = readable(sharedCard);
   const rows = [];
   for (const name of SHARED_FIELDS) {
     const value = card?.[name];
     if (value === undefined || value === null || value === "" || (Array.isArray(value) && !value.length)) continue;
-    rows.push(h("div", {}, h("dt", { t: `field.${name}` }), h("dd", { text: Array.isArray(value) ? value.join(", ") : value })));
+    const labelKey = has(`card.${name}`) ? `card.${name}` : `field.${name}`;
+    rows.push(h("div", {}, h("dt", { t: labelKey }), h("dd", { dir: "auto", text: Array.isArray(value) ? value.join(", ") : value })));
   }
   return rows.length ? h("dl", { class: "shared-fields" }, rows) : null;
 }
@@ -597,6 +612,7 @@ export async function render(container, { params }) {
   const event = state.me.events.find((candidate) => candidate.slug === slug);
   if (!event || !event.roles.includes("attendee")) throw new ApiError(404, { code: "event_not_found" });
   const loaded = await loadFollowups(slug);
+  kit = await savedKit(slug).catch(() => null);
   if (!loaded) {
     container.append(
       h("h1", { tabindex: "-1", t: "followups.title" }),
