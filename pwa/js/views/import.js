@@ -2,7 +2,7 @@
 import { api, upload } from "../api.js";
 import { announce, h, messageBox, newId } from "../dom.js";
 import { clearFieldErrors, field, showFieldError } from "../fields.js";
-import { errorMessage, has, label } from "../i18n.js";
+import { errorMessage, has, label, t } from "../i18n.js";
 import { state } from "../state.js";
 
 const ENCODINGS = [
@@ -59,7 +59,14 @@ function columnChooser(columns, onChange) {
   });
   for (const choice of selects) {
     choice.addEventListener("change", () => {
-      if (choice.value) for (const other of selects) if (other !== choice && other.value === choice.value) other.value = "";
+      selects.forEach((other, index) => {
+        if (!choice.value || other === choice || other.value !== choice.value) return;
+        // Each field comes from one column: the other one lets it go, and says so.
+        other.value = "";
+        const moved = ["import.column_moved", { header: columns[index].header, field: t(`importfield.${choice.value}`) }];
+        announce(...moved);
+        showFieldError(other, ...moved);
+      });
       onChange();
     });
   }
